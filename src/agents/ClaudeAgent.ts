@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { ClaudeStreamParser } from './claudeStreamParser.js';
+import { pickEnv } from './pickEnv.js';
+import type { AgentAdapter, AgentContext, AgentInvocation } from './types.js';
+
+/** Variables of the runner's environment Claude Code may receive (its endpoint and credentials). */
+export const CLAUDE_ENV_KEYS = [
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_AUTH_TOKEN',
+  'ANTHROPIC_BASE_URL',
+  'ANTHROPIC_MODEL',
+  'ANTHROPIC_SMALL_FAST_MODEL',
+  'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+  'CLAUDE_CODE_USE_BEDROCK',
+  'CLAUDE_CODE_USE_VERTEX',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'CLOUD_ML_REGION',
+  'ANTHROPIC_VERTEX_PROJECT_ID',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+];
+const SECRET_KEYS = [
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_AUTH_TOKEN',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+];
+
+/**
+ * Claude Code, headless: the prompt on stdin (argv is limited to 128 KiB per argument), stream-json
+ * events on stdout, permissions skipped, state in a per-job CLAUDE_CONFIG_DIR so jobs share nothing.
+ */
+export class ClaudeAgent implements AgentAdapter {
+  readonly name = 'claude' as const;
+  readonly structured = true;
+
+  async prepare(ctx: AgentContext): Promise<AgentInvocation> {
+    const passed = pickEnv(ctx.hostEnv, CLAUDE_ENV_KEYS);
+    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions'];
+    if (ctx.model) args.push('--model', ctx.model);
+    if (ctx.maxTurns !== undefined) args.push('--max-turns', String(ctx.maxTurns));
+    if (ctx.maxCostUsd !== undefined) args.push('--max-budget-usd', String(ctx.maxCostUsd));
+    if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
+    if (ctx.role === 'reviewer') args.push('--permission-mode', 'plan');
+    return {
+      command: ctx.hostEnv.CLAUDE_BIN || 'claude',
+      args,
+      env: {
+        ...ctx.env,
+        ...passed,
+        CLAUDE_CONFIG_DIR: join(ctx.stateDir, 'claude'),
+        DISABLE_AUTOUPDATER: '1',
+        DISABLE_TELEMETRY: '1',
+        DISABLE_ERROR_REPORTING: '1',
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        // Claude Code refuses to skip permissions as root unless told it is sandboxed; Drover is the sandbox.
+        ...(process.getuid?.() === 0 ? { IS_SANDBOX: '1' } : {}),
+      },
+      stdin: ctx.prompt,
+      secrets: SECRET_KEYS.map((k) => passed[k]).filter((v): v is string => !!v),
+    };
+  }
+
+  createParser(): ClaudeStreamParser {
+    return new ClaudeStreamParser();
+  }
+}

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { CancelledError } from '../errors.js';
+import { parseJobSpec } from '../jobs/parseJobSpec.js';
+import { createLogger } from '../log/logger.js';
+import { Runner } from '../runner/Runner.js';
+import { EXIT } from './exitCodes.js';
+import { parseDrainTimeout } from './parseDrainTimeout.js';
+import { describeJob, jobJson } from './printJob.js';
+import { addSpecOptions, type SpecFlags, specFromFlags } from './specOptions.js';
+import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { TerminalRenderer } from './TerminalRenderer.js';
+
+interface RunFlags extends SpecFlags, StoreFlags {
+  json?: boolean;
+  drainTimeout?: string;
+}
+
+export function registerRun(program: Command): void {
+  const cmd = program
+    .command('run')
+    .description('run one job now, in this process, and watch it live')
+    .option('--json', 'print only the final job record as JSON on stdout (live output goes to stderr)')
+    .option(
+      '--git-token-env <name>',
+      'read the git token from this environment variable (default DROVER_GIT_TOKEN)',
+    )
+    .option(
+      '--drain-timeout <duration>',
+      'on SIGINT/SIGTERM, let the job finish this long before stopping it',
+      '0s',
+    );
+  addStoreOptions(addSpecOptions(cmd)).action(async (flags: RunFlags) => {
+    process.exitCode = await run(flags);
+  });
+}
+
+async function run(flags: RunFlags): Promise<number> {
+  const spec = parseJobSpec(await specFromFlags(flags));
+  const drainMs = parseDrainTimeout(flags.drainTimeout ?? '0s');
+  const { store, config } = await openFromFlags(flags);
+  const logger = createLogger(process.env.DROVER_LOG_LEVEL ?? 'warn');
+  const renderer = new TerminalRenderer(flags.json ? process.stderr : process.stdout);
+  const runner = new Runner(store, config, logger, { onOutput: renderer.entry });
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    renderer.line(
+      signals === 1 ? `Received ${sig}: stopping the job…` : `Received ${sig} again: stopping now`,
+      'yellow',
+    );
+    void runner.stop(
+      signals === 1 ? drainMs : 0,
+      new CancelledError(`Drover was interrupted (${sig}) before the job finished.`),
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const job = await store.enqueue(spec);
+    renderer.line(`Job ${job.id} → ${job.branch}`, 'bold');
+    await runner.runJob(job.id);
+    renderer.stop();
+    const final = (await store.get(job.id))!;
+    if (flags.json) process.stdout.write(`${jobJson(final)}\n`);
+    else renderer.line(`\n${describeJob(final)}`);
+    if (signals > 0) return EXIT.failed;
+    return final.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+  } finally {
+    renderer.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await store.close();
+  }
+}

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { loadRunnerConfig, type RunnerConfig } from '../config/RunnerConfig.js';
+import { openStore } from '../store/openStore.js';
+import type { JobStore } from '../store/types.js';
+
+export interface StoreFlags {
+  dataDir?: string;
+  redis?: string;
+  redisPrefix?: string;
+  gitTokenEnv?: string;
+}
+
+/** --data-dir / --redis: which backend a command talks to. */
+export function addStoreOptions(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'embedded store directory (env DROVER_DATA_DIR, default ./.drover)')
+    .option(
+      '--redis <url>',
+      'use the Redis backend at this URL instead of the embedded store (env DROVER_REDIS_URL)',
+    )
+    .option(
+      '--redis-prefix <prefix>',
+      'key prefix for the Redis backend (env DROVER_REDIS_PREFIX, default none)',
+    );
+}
+
+export async function openFromFlags(flags: StoreFlags): Promise<{ store: JobStore; config: RunnerConfig }> {
+  const config = loadRunnerConfig(process.env, {
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+    ...(flags.gitTokenEnv ? { gitTokenEnv: flags.gitTokenEnv } : {}),
+  });
+  const redisUrl = flags.redis ?? process.env.DROVER_REDIS_URL;
+  const store = await openStore({
+    dataDir: config.dataDir,
+    maxAttempts: config.maxAttempts,
+    ...(redisUrl ? { redisUrl } : {}),
+    ...((flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX)
+      ? { redisPrefix: flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX }
+      : {}),
+  });
+  return { store, config };
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { parseJobSpec } from '../jobs/parseJobSpec.js';
+import { EXIT } from './exitCodes.js';
+import { jobJson } from './printJob.js';
+import { addSpecOptions, type SpecFlags, specFromFlags } from './specOptions.js';
+import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+
+export function registerSubmit(program: Command): void {
+  const cmd = program
+    .command('submit')
+    .description('queue a job for workers (prints its id)')
+    .option('--json', 'print the queued job record as JSON');
+  addStoreOptions(addSpecOptions(cmd)).action(async (flags: SpecFlags & StoreFlags & { json?: boolean }) => {
+    const spec = parseJobSpec(await specFromFlags(flags));
+    const { store } = await openFromFlags(flags);
+    try {
+      const job = await store.enqueue(spec);
+      process.stdout.write(flags.json ? `${jobJson(job)}\n` : `${job.id}\n`);
+      process.exitCode = EXIT.ok;
+    } finally {
+      await store.close();
+    }
+  });
+}

@@ -1,0 +1,76 @@
+import { execa } from 'execa';
+import { GitError } from '../errors.js';
+import type { Masker } from '../secrets/Masker.js';
+
+export interface GitRunOptions {
+  cwd?: string;
+  /** Extra environment (e.g. gitAuthEnv) for this call only. */
+  env?: Record<string, string>;
+  allowFailure?: boolean;
+  input?: string;
+  timeoutMs?: number;
+}
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+// Config forced on every git Drover runs: the agent may have edited the workspace's .git/config or
+// .git/hooks, and Drover's git calls must not run anything it planted (hooks, fsmonitor).
+const SAFE_CONFIG = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'commit.gpgsign=false',
+  '-c',
+  'protocol.ext.allow=never',
+  '-c',
+  'protocol.fd.allow=never',
+];
+
+/** Runs git with masked errors, no prompts, and Drover's safety config. */
+export class Git {
+  constructor(
+    private readonly masker: Masker,
+    private readonly baseEnv: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  async run(args: string[], opts: GitRunOptions = {}): Promise<GitResult> {
+    const result = await execa('git', [...SAFE_CONFIG, ...args], {
+      cwd: opts.cwd,
+      env: { ...this.baseEnv, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never', ...opts.env },
+      extendEnv: false,
+      reject: false,
+      stripFinalNewline: true,
+      timeout: opts.timeoutMs ?? 15 * 60_000,
+      ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
+    });
+    const out: GitResult = {
+      stdout: result.stdout ?? '',
+      stderr: this.masker.mask(result.stderr ?? ''),
+      exitCode: result.exitCode ?? -1,
+    };
+    if (out.exitCode !== 0 && !opts.allowFailure) {
+      throw new GitError(`git ${args[0]} failed: ${lastLines(out.stderr) || `exit code ${out.exitCode}`}`);
+    }
+    return out;
+  }
+
+  async out(args: string[], opts: GitRunOptions = {}): Promise<string> {
+    return (await this.run(args, opts)).stdout.trim();
+  }
+}
+
+/** The last few meaningful lines of git's stderr: enough to act on, short enough for errorMessage. */
+export function lastLines(stderr: string, n = 3): string {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('hint:'))
+    .slice(-n)
+    .join(' ');
+}

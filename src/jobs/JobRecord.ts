@@ -1,0 +1,58 @@
+import type { ErrorKind } from './ErrorKind.js';
+import type { JobSpec } from './JobSpec.js';
+import type { JobStatus } from './JobStatus.js';
+
+/** A job as stored and reported (CLI --json, API, Redis hash). Timestamps are ISO-8601 strings. */
+export interface JobRecord {
+  id: string;
+  status: JobStatus;
+  spec: JobSpec;
+  repo: string;
+  baseRef: string | null;
+  branch: string;
+  agent: string;
+  commit: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  errorKind: ErrorKind | null;
+  errorMessage: string | null;
+  attempts: number;
+  runnerId: string | null;
+  costUsd: number | null;
+  turns: number | null;
+  prUrl: string | null;
+  /** Current pipeline phase while running (preparing, cloning, agent, verify, committing, pushing...). */
+  phase: string | null;
+  cancelRequested: boolean;
+}
+
+/** Fields a runner may set while a job runs or when it ends. */
+export type JobPatch = Partial<
+  Pick<
+    JobRecord,
+    | 'baseRef'
+    | 'branch'
+    | 'commit'
+    | 'exitCode'
+    | 'costUsd'
+    | 'turns'
+    | 'prUrl'
+    | 'phase'
+    | 'errorKind'
+    | 'errorMessage'
+  >
+>;
+
+/** The terminal outcome a runner reports. */
+export interface JobOutcome extends JobPatch {
+  status: Exclude<JobStatus, 'queued' | 'running'>;
+}
+
+/** The public shape (drover run --json, API): the record minus internals, plus nothing secret. */
+export function publicJob(job: JobRecord): Omit<JobRecord, 'cancelRequested'> {
+  const { cancelRequested: _ignored, ...rest } = job;
+  return rest;
+}

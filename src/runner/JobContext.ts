@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { RunnerConfig } from '../config/RunnerConfig.js';
+import type { Git } from '../git/Git.js';
+import type { JobRecord } from '../jobs/JobRecord.js';
+import type { JobSpec } from '../jobs/JobSpec.js';
+import type { Masker } from '../secrets/Masker.js';
+import type { JobStore } from '../store/types.js';
+import type { Workspace } from '../workspace/Workspace.js';
+import type { JobOutput } from './JobOutput.js';
+import type { AgentRunResult } from './runAgent.js';
+
+/** What one attempt of a job carries through the pipeline's phases. */
+export interface JobContext {
+  job: JobRecord;
+  spec: JobSpec;
+  config: RunnerConfig;
+  store: JobStore;
+  logger: Logger;
+  masker: Masker;
+  output: JobOutput;
+  git: Git;
+  /** Aborted on cancel, lost lease or shutdown; its reason is the DroverError to end with. */
+  signal: AbortSignal;
+  /** Wall-clock deadline (epoch ms) for the whole attempt. */
+  deadline: number;
+  idleTimeoutMs: number;
+  /** Where this job's artifacts (transcript, diff, reports) are written. */
+  artifactsDir: string;
+  workspace?: Workspace;
+  /** git auth env for the repo's URL (empty for non-HTTP remotes or no token). */
+  authEnv: Record<string, string>;
+  /** The git token this job uses (global or the user's), so it can be masked and handed to git only. */
+  gitToken?: string;
+  baseRef?: string;
+  baseSha?: string;
+  /** The branch's sha on the remote when the job started ('' = absent): the push lease. */
+  expectedRemoteSha: string;
+  branch: string;
+  /** Where the branch started (base, or the existing remote branch being continued). */
+  startSha?: string;
+  commit?: string;
+  /** The branch has commits beyond its start point. */
+  changed?: boolean;
+  pushed?: boolean;
+  agentRuns: AgentRunResult[];
+  costUsd?: number;
+  turns?: number;
+}
+
+export function remainingMs(ctx: JobContext): number {
+  return ctx.deadline - Date.now();
+}

@@ -1,0 +1,158 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { RunnerConfig } from '../config/RunnerConfig.js';
+import { type DroverError, InterruptedError } from '../errors.js';
+import type { JobStore } from '../store/types.js';
+import { sleep } from '../util/sleep.js';
+import { type ExecuteDeps, type ExecuteResult, executeLease } from './executeLease.js';
+import type { OutputListener } from './JobOutput.js';
+
+export interface RunnerOptions {
+  concurrency?: number;
+  onOutput?: OutputListener;
+  resolveGitToken?: ExecuteDeps['resolveGitToken'];
+  /** How long one claim call waits for work before looping (keeps shutdown responsive). */
+  claimWaitMs?: number;
+}
+
+const REGISTRATION_EVERY_MS = 5000;
+
+/**
+ * A runner process: `concurrency` claim loops over one store. stop() stops claiming, lets in-flight
+ * jobs finish up to the drain timeout, then interrupts them (they go back to the queue).
+ */
+export class Runner {
+  private readonly inFlight = new Map<string, Promise<ExecuteResult>>();
+  private readonly stopController = new AbortController();
+  private readonly claimController = new AbortController();
+  private readonly startedAt = new Date().toISOString();
+  private loops: Promise<void>[] = [];
+  private registration: NodeJS.Timeout | undefined;
+  private stopping = false;
+  /** How many jobs ended interrupted (released for retry or cancelled by shutdown). */
+  interrupted = 0;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly config: RunnerConfig,
+    private readonly logger: Logger,
+    private readonly options: RunnerOptions = {},
+  ) {}
+
+  get id(): string {
+    return this.config.runnerId;
+  }
+
+  get jobsInFlight(): string[] {
+    return [...this.inFlight.keys()];
+  }
+
+  /** Claims and runs one specific queued job (drover run). */
+  async runJob(jobId: string): Promise<ExecuteResult | undefined> {
+    const lease = await this.store.claim(this.id, {
+      leaseMs: this.config.leaseMs,
+      waitMs: 0,
+      jobId,
+      signal: this.claimController.signal,
+    });
+    if (!lease) return undefined;
+    return this.track(jobId, executeLease(lease, this.deps()));
+  }
+
+  /** Starts the claim loops; resolves once they have all ended after stop(). */
+  start(): Promise<void> {
+    const concurrency = this.options.concurrency ?? 1;
+    this.register();
+    this.registration = setInterval(() => this.register(), REGISTRATION_EVERY_MS);
+    this.logger.info({ runnerId: this.id, concurrency, store: this.store.kind }, 'runner started');
+    for (let i = 0; i < concurrency; i++) this.loops.push(this.loop());
+    return Promise.all(this.loops).then(() => undefined);
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        const lease = await this.store.claim(this.id, {
+          leaseMs: this.config.leaseMs,
+          waitMs: this.options.claimWaitMs ?? 2000,
+          signal: this.claimController.signal,
+        });
+        if (!lease) continue;
+        if (this.stopping) {
+          await lease.release('The runner was stopping when it claimed the job.');
+          break;
+        }
+        await this.track(lease.job.id, executeLease(lease, this.deps()));
+      } catch (err) {
+        this.logger.error({ err }, 'claim loop error; retrying');
+        await sleep(1000, this.claimController.signal);
+      }
+    }
+  }
+
+  private deps(): ExecuteDeps {
+    return {
+      store: this.store,
+      config: this.config,
+      logger: this.logger,
+      stopSignal: this.stopController.signal,
+      ...(this.options.onOutput ? { onOutput: this.options.onOutput } : {}),
+      ...(this.options.resolveGitToken ? { resolveGitToken: this.options.resolveGitToken } : {}),
+    };
+  }
+
+  private track(jobId: string, run: Promise<ExecuteResult>): Promise<ExecuteResult> {
+    const tracked = run
+      .then((result) => {
+        if (result === 'released') this.interrupted++;
+        return result;
+      })
+      .finally(() => {
+        this.inFlight.delete(jobId);
+        this.register();
+      });
+    this.inFlight.set(jobId, tracked);
+    this.register();
+    return tracked;
+  }
+
+  private register(): void {
+    if (this.stopping && this.inFlight.size === 0) return;
+    this.store
+      .registerRunner(
+        {
+          id: this.id,
+          host: hostname(),
+          pid: process.pid,
+          startedAt: this.startedAt,
+          jobs: this.jobsInFlight,
+          concurrency: this.options.concurrency ?? 1,
+          lastSeenAt: new Date().toISOString(),
+        },
+        REGISTRATION_EVERY_MS * 3,
+      )
+      .catch((err) => this.logger.debug({ err }, 'runner registration failed'));
+  }
+
+  /**
+   * Stops taking work; waits up to drainTimeoutMs for in-flight jobs, then stops them with `reason`
+   * (default: interrupted → released for retry).
+   */
+  async stop(drainTimeoutMs: number, reason: DroverError = new InterruptedError()): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = true;
+      this.claimController.abort();
+      this.logger.info({ inFlight: this.inFlight.size, drainTimeoutMs }, 'runner stopping');
+    }
+    const all = Promise.allSettled([...this.inFlight.values()]);
+    const drained = await Promise.race([all.then(() => true), sleep(drainTimeoutMs).then(() => false)]);
+    if (!drained) {
+      if (!(reason instanceof InterruptedError)) this.interrupted += this.inFlight.size;
+      this.stopController.abort(reason);
+      await all;
+    }
+    await Promise.allSettled(this.loops);
+    if (this.registration) clearInterval(this.registration);
+    await this.store.unregisterRunner(this.id).catch(() => {});
+  }
+}

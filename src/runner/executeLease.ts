@@ -1,0 +1,155 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { parseDuration } from '../config/duration.js';
+import type { RunnerConfig } from '../config/RunnerConfig.js';
+import { CancelledError, DroverError, InterruptedError, LeaseLostError, toDroverError } from '../errors.js';
+import { Git } from '../git/Git.js';
+import { gitAuthEnv } from '../git/gitAuthEnv.js';
+import type { JobOutcome } from '../jobs/JobRecord.js';
+import { statusForError } from '../jobs/outcome.js';
+import { Masker } from '../secrets/Masker.js';
+import type { JobStore, Lease } from '../store/types.js';
+import type { JobContext } from './JobContext.js';
+import { JobOutput, type OutputListener } from './JobOutput.js';
+import { runPipeline } from './pipeline.js';
+
+export interface ExecuteDeps {
+  store: JobStore;
+  config: RunnerConfig;
+  logger: Logger;
+  /** Aborted (with an InterruptedError or CancelledError) when the runner stops before the job ends. */
+  stopSignal: AbortSignal;
+  onOutput?: OutputListener;
+  /** Resolves per-job credentials (Redis backend: the user's encrypted git token). */
+  resolveGitToken?: (ctx: { userId?: string }) => Promise<string | undefined>;
+}
+
+export type ExecuteResult = 'finished' | 'released' | 'lost' | 'duplicate';
+
+/**
+ * Runs one claimed job to its end: heartbeats the lease (which also delivers cancel requests),
+ * runs the pipeline, writes the final status line and end marker, then the terminal status once.
+ * A runner that is shutting down gives the job back instead of failing it.
+ */
+export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult> {
+  const { job } = lease;
+  const { store, config } = deps;
+  const logger = deps.logger.child({ jobId: job.id, runnerId: config.runnerId });
+  const masker = new Masker([...(config.gitToken ? [config.gitToken] : []), ...config.maskValues]);
+  const output = await JobOutput.open(store, job.id, masker, { logger });
+  if (deps.onOutput) output.onEntry(deps.onOutput);
+
+  const controller = new AbortController();
+  const onStop = () => controller.abort(deps.stopSignal.reason);
+  if (deps.stopSignal.aborted) onStop();
+  else deps.stopSignal.addEventListener('abort', onStop, { once: true });
+  const beat = setInterval(
+    () => {
+      lease.heartbeat().then(
+        (hb) => {
+          if (hb.lost) controller.abort(new LeaseLostError());
+          else if (hb.cancelRequested)
+            controller.abort(new CancelledError('The job was cancelled on request.'));
+        },
+        (err) => logger.warn({ err }, 'heartbeat failed'),
+      );
+    },
+    Math.max(200, Math.min(1000, config.leaseMs / 3)),
+  );
+
+  const spec = job.spec;
+  const timeoutMs = spec.timeout !== undefined ? parseDuration(spec.timeout) : config.defaultTimeoutMs;
+  const ctx: JobContext = {
+    job,
+    spec,
+    config,
+    store,
+    logger,
+    masker,
+    output,
+    git: new Git(masker, config.hostEnv),
+    signal: controller.signal,
+    deadline: Date.now() + timeoutMs,
+    idleTimeoutMs:
+      spec.idleTimeout !== undefined ? parseDuration(spec.idleTimeout) : config.defaultIdleTimeoutMs,
+    artifactsDir: join(config.dataDir, 'artifacts', job.id),
+    authEnv: {},
+    expectedRemoteSha: '',
+    branch: job.branch,
+    agentRuns: [],
+  };
+  output.system(`Job ${job.id} (attempt ${job.attempts}) on runner ${config.runnerId}`, 'status', {
+    status: 'running',
+    attempt: job.attempts,
+  });
+  logger.info({ repo: spec.repo, agent: spec.agent, attempt: job.attempts }, 'job started');
+
+  let error: DroverError | undefined;
+  try {
+    const token = deps.resolveGitToken
+      ? await deps.resolveGitToken(spec.userId ? { userId: spec.userId } : {})
+      : config.gitToken;
+    if (token) {
+      masker.add(token);
+      ctx.gitToken = token;
+      ctx.authEnv = gitAuthEnv(config.hostEnv, spec.repo, token, config.gitUsername);
+    }
+    await runPipeline(ctx);
+  } catch (err) {
+    error = toDroverError(err);
+    if (error.kind === 'internal') logger.error({ err }, 'job failed with an internal error');
+  } finally {
+    clearInterval(beat);
+    deps.stopSignal.removeEventListener('abort', onStop);
+  }
+  // The pipeline may have ended for its own reasons while a stop was requested: the stop wins.
+  if (controller.signal.aborted && controller.signal.reason instanceof DroverError)
+    error = controller.signal.reason;
+
+  if (error instanceof LeaseLostError) {
+    logger.warn('lease lost; another runner owns the job now');
+    await output.close().catch(() => {});
+    return 'lost';
+  }
+  if (error instanceof InterruptedError) {
+    output.system('Runner stopping: the job goes back to the queue for another attempt', 'status', {
+      status: 'queued',
+    });
+    await output.close();
+    await lease.release(error.message);
+    logger.warn('job released for retry (runner shutting down)');
+    return 'released';
+  }
+
+  const outcome: JobOutcome = {
+    status: error ? statusForError(error) : 'succeeded',
+    branch: ctx.branch,
+    ...(ctx.baseRef ? { baseRef: ctx.baseRef } : {}),
+    ...(ctx.commit ? { commit: ctx.commit } : {}),
+    ...(ctx.costUsd !== undefined ? { costUsd: ctx.costUsd } : {}),
+    ...(ctx.turns !== undefined ? { turns: ctx.turns } : {}),
+    ...(error ? { errorKind: error.kind, errorMessage: masker.mask(error.message) } : {}),
+    ...exitCodeOf(ctx, error),
+  };
+  output.system(
+    error
+      ? `Job ${outcome.status}: ${outcome.errorMessage}`
+      : `Job succeeded${ctx.pushed ? `: ${ctx.branch} pushed` : ''}`,
+    'status',
+    { status: outcome.status, ...(error ? { errorKind: error.kind } : {}) },
+  );
+  output.system('end of output', 'end');
+  await output.close();
+  const written = await lease.finish(outcome);
+  logger.info(
+    { status: outcome.status, errorKind: outcome.errorKind },
+    written ? 'job finished' : 'job already finished',
+  );
+  return written ? 'finished' : 'duplicate';
+}
+
+function exitCodeOf(ctx: JobContext, error: DroverError | undefined): { exitCode?: number } {
+  const code =
+    (error as { exitCode?: number | null } | undefined)?.exitCode ?? ctx.agentRuns.at(-1)?.exitCode;
+  return typeof code === 'number' ? { exitCode: code } : {};
+}

@@ -1,0 +1,56 @@
+import { AgentTimeoutError, DroverError } from '../errors.js';
+import { type JobContext, remainingMs } from './JobContext.js';
+import { checkout } from './steps/checkout.js';
+import { commitWork } from './steps/commitWork.js';
+import { prepareWorkspace } from './steps/prepareWorkspace.js';
+import { pushWork } from './steps/pushWork.js';
+import { runExecutor } from './steps/runExecutor.js';
+
+export interface Phase {
+  name: string;
+  title: (ctx: JobContext) => string;
+  run: (ctx: JobContext) => Promise<void>;
+  /** Skip the phase when this returns false. */
+  when?: (ctx: JobContext) => boolean;
+}
+
+/** The phases of a job, in order. Later features (setup, verify, review, PR) slot in here. */
+export const PHASES: Phase[] = [
+  { name: 'preparing', title: () => 'Preparing workspace', run: prepareWorkspace },
+  { name: 'cloning', title: (ctx) => `Cloning ${ctx.spec.repo}`, run: checkout },
+  { name: 'agent', title: (ctx) => `Running agent (${ctx.spec.agent})`, run: runExecutor },
+  { name: 'committing', title: () => 'Committing', run: commitWork },
+  {
+    name: 'pushing',
+    title: (ctx) => `Pushing ${ctx.branch}`,
+    run: pushWork,
+    when: (ctx) => ctx.spec.push !== false && ctx.changed === true,
+  },
+];
+
+/** Runs every phase; the workspace is removed on every path out (success, failure, abort). */
+export async function runPipeline(ctx: JobContext, phases: Phase[] = PHASES): Promise<void> {
+  try {
+    for (const phase of phases) {
+      if (phase.when && !phase.when(ctx)) continue;
+      throwIfStopped(ctx);
+      ctx.output.phase(phase.name, phase.title(ctx));
+      await ctx.store.update(ctx.job.id, { phase: phase.name });
+      ctx.logger.debug({ phase: phase.name }, 'phase');
+      await phase.run(ctx);
+    }
+  } finally {
+    if (ctx.workspace) {
+      await ctx.workspace.remove().catch((err) => ctx.logger.warn({ err }, 'could not remove the workspace'));
+    }
+  }
+}
+
+function throwIfStopped(ctx: JobContext): void {
+  if (ctx.signal.aborted) {
+    throw ctx.signal.reason instanceof DroverError
+      ? ctx.signal.reason
+      : new DroverError('E_ABORTED', 'cancelled', 'Stopped.');
+  }
+  if (remainingMs(ctx) <= 0) throw new AgentTimeoutError('The job ran past its timeout.');
+}

@@ -1,0 +1,157 @@
+import { type AgentEvent, describeEvent } from '../agents/AgentEvent.js';
+import type { AgentAdapter, AgentContext, AgentInvocation } from '../agents/types.js';
+import { formatDuration } from '../config/duration.js';
+import {
+  AgentExitError,
+  AgentReportedError,
+  AgentTimeoutError,
+  CancelledError,
+  DroverError,
+  IdleTimeoutError,
+} from '../errors.js';
+import type { JobOutput } from './JobOutput.js';
+import { lineSink } from './lineSink.js';
+import { type SupervisedProcess, superviseProcess } from './superviseProcess.js';
+
+export interface AgentRunOptions {
+  output: JobOutput;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  killGraceMs: number;
+  signal: AbortSignal;
+  /** Receives every raw stdout line of a structured agent (already masked): the transcript. */
+  transcript?: (line: string) => void;
+  /** Sees each normalized event; may stop the process (budgets) through the handle. */
+  onEvent?: (event: AgentEvent, proc: SupervisedProcess) => void;
+  /** Wraps the invocation (sandbox). */
+  wrap?: (inv: AgentInvocation) => Promise<AgentInvocation> | AgentInvocation;
+  /** Called once the process runs (e.g. to watch the workspace for activity). */
+  onStart?: (proc: SupervisedProcess) => (() => void) | undefined;
+}
+
+export interface AgentRunResult {
+  exitCode: number | null;
+  durationMs: number;
+  turns?: number;
+  costUsd?: number;
+  sessionId?: string;
+  /** The agent's final message (result text, or the last text it printed). */
+  message?: string;
+  events: number;
+  /** Set when the run failed; the stats above are still what the agent used. */
+  error?: DroverError;
+}
+
+/**
+ * Runs one agent invocation under supervision, streaming its output (masked) into the job log and
+ * turning how it ended into a result carrying a typed error (so cost and turns survive a failure).
+ */
+export async function runAgent(
+  adapter: AgentAdapter,
+  ctx: AgentContext,
+  opts: AgentRunOptions,
+): Promise<AgentRunResult> {
+  let inv = await adapter.prepare(ctx);
+  for (const secret of inv.secrets) opts.output.masker.add(secret);
+  if (opts.wrap) inv = await opts.wrap(inv);
+  const parser = adapter.createParser();
+  const result: AgentRunResult = { exitCode: null, durationMs: 0, events: 0 };
+  let final: Extract<AgentEvent, { type: 'agent.result' }> | undefined;
+  let lastText: string | undefined;
+  let proc: SupervisedProcess | undefined;
+
+  const { output } = opts;
+  const onStdoutLine = (line: string): Promise<void> | undefined => {
+    if (parser) {
+      opts.transcript?.(line);
+      const events = parser.parseLine(line);
+      if (events) {
+        let wait: Promise<void> | undefined;
+        for (const event of events) {
+          result.events++;
+          if (event.type === 'agent.result') final = event;
+          if (event.type === 'agent.text') lastText = event.text;
+          if (event.type === 'agent.init' && event.sessionId) result.sessionId = event.sessionId;
+          wait = output.appendMasked({
+            stream: 'agent',
+            type: event.type,
+            line: describeEvent(event),
+            data: event,
+          });
+          if (proc) opts.onEvent?.(event, proc);
+        }
+        return wait;
+      }
+    }
+    return output.appendMasked({ stream: 'stdout', line });
+  };
+  const stdout = lineSink(output.masker, onStdoutLine);
+  const stderr = lineSink(output.masker, (line) => output.appendMasked({ stream: 'stderr', line }));
+
+  proc = superviseProcess({
+    command: inv.command,
+    args: inv.args,
+    cwd: ctx.workspace,
+    env: inv.env,
+    stdin: inv.stdin,
+    timeoutMs: Math.max(1, opts.timeoutMs),
+    idleTimeoutMs: opts.idleTimeoutMs,
+    killGraceMs: opts.killGraceMs,
+    signal: opts.signal,
+    onStdout: stdout.write,
+    onStderr: stderr.write,
+  });
+  const stopWatching = opts.onStart?.(proc);
+  const ended = await proc.result;
+  if (typeof stopWatching === 'function') stopWatching();
+  await stdout.end();
+  await stderr.end();
+
+  result.exitCode = ended.exitCode;
+  result.durationMs = ended.durationMs;
+  if (final?.turns !== undefined) result.turns = final.turns;
+  if (final?.costUsd !== undefined) result.costUsd = final.costUsd;
+  if (final?.sessionId) result.sessionId = final.sessionId;
+  const message = final?.message ?? lastText;
+  if (message !== undefined) result.message = message;
+
+  if (ended.spawnError) {
+    const code = (ended.spawnError as NodeJS.ErrnoException).code;
+    result.error = new AgentExitError(
+      code === 'ENOENT'
+        ? `The ${adapter.name} agent could not start: "${inv.command}" was not found on PATH.`
+        : `The ${adapter.name} agent could not start: ${ended.spawnError.message}`,
+      null,
+    );
+    return result;
+  }
+  switch (ended.reason) {
+    case 'timeout':
+      result.error = new AgentTimeoutError(
+        `The agent ran longer than the ${formatDuration(opts.timeoutMs)} left of the job's timeout and was stopped.`,
+      );
+      return result;
+    case 'idle':
+      result.error = new IdleTimeoutError(
+        `The agent showed no activity for ${formatDuration(opts.idleTimeoutMs)} and was stopped (idle timeout).`,
+      );
+      return result;
+    case 'aborted':
+      result.error = ended.abortReason instanceof DroverError ? ended.abortReason : new CancelledError();
+      return result;
+    case 'exit':
+      break;
+  }
+  if (final && !final.ok) {
+    result.error = new AgentReportedError(
+      `The agent reported an error: ${final.message ?? final.reason ?? 'unknown error'}`,
+    );
+    return result;
+  }
+  if (ended.exitCode !== 0) {
+    const how =
+      ended.exitCode === null ? `was killed by ${ended.signal}` : `exited with code ${ended.exitCode}`;
+    result.error = new AgentExitError(`The ${adapter.name} agent ${how}.`, ended.exitCode, ended.signal);
+  }
+  return result;
+}

@@ -1,0 +1,43 @@
+import { cloneRepo, fetchBranch, jobTrailers, remoteBranchSha } from '../../git/repoOps.js';
+import type { JobContext } from '../JobContext.js';
+
+/**
+ * Clones the base and puts the job's branch in place. When the branch already exists on the remote:
+ * a follow-up job continues it (fixups on an open PR); a retry of this same job, or --reset-branch,
+ * starts again from the base and replaces it with a lease-guarded force push.
+ */
+export async function checkout(ctx: JobContext): Promise<void> {
+  const ws = ctx.workspace!;
+  const { git } = ctx;
+  const dir = ws.repoDir;
+  const clone = await cloneRepo(git, ctx.spec.repo, dir, ctx.spec.baseRef, ctx.authEnv);
+  ctx.baseRef = clone.baseRef;
+  ctx.baseSha = clone.baseSha;
+  ctx.output.system(`Base ${clone.baseRef} at ${clone.baseSha.slice(0, 12)}`);
+  await ctx.store.update(ctx.job.id, { baseRef: clone.baseRef });
+
+  const remoteSha = await remoteBranchSha(git, dir, ctx.branch, ctx.authEnv);
+  ctx.expectedRemoteSha = remoteSha ?? '';
+  let startPoint = 'HEAD';
+  if (remoteSha && !ctx.spec.resetBranch) {
+    await fetchBranch(git, dir, ctx.branch, ctx.authEnv);
+    const ownedByThisJob = (await jobTrailers(git, dir, `${clone.baseSha}..origin/${ctx.branch}`)).includes(
+      ctx.job.id,
+    );
+    if (ownedByThisJob) {
+      ctx.output.system(
+        `Branch ${ctx.branch} holds an earlier attempt of this job; starting again from the base`,
+      );
+    } else {
+      startPoint = `origin/${ctx.branch}`;
+      ctx.output.system(
+        `Branch ${ctx.branch} exists on the remote; continuing from ${remoteSha.slice(0, 12)}`,
+      );
+    }
+  } else if (remoteSha) {
+    ctx.output.system(`--reset-branch: ${ctx.branch} will be replaced, starting from the base`);
+  }
+  await git.run(['checkout', '--quiet', '-B', ctx.branch, startPoint], { cwd: dir });
+  if (startPoint !== 'HEAD') ctx.baseSha = await git.out(['merge-base', clone.baseSha, 'HEAD'], { cwd: dir });
+  ctx.startSha = await git.out(['rev-parse', 'HEAD'], { cwd: dir });
+}

@@ -1,0 +1,20 @@
+import { pushBranch } from '../../git/repoOps.js';
+import type { JobContext } from '../JobContext.js';
+
+export async function pushWork(ctx: JobContext): Promise<void> {
+  if (!ctx.changed || !ctx.commit) return;
+  if (ctx.expectedRemoteSha === ctx.commit) {
+    ctx.output.system(`${ctx.branch} is already at ${ctx.commit.slice(0, 12)} on the remote`);
+    return;
+  }
+  await pushBranch(ctx.git, ctx.workspace!.repoDir, {
+    url: ctx.spec.repo,
+    branch: ctx.branch,
+    commit: ctx.commit,
+    expectedRemoteSha: ctx.expectedRemoteSha,
+    authEnv: ctx.authEnv,
+    scratchDir: ctx.workspace!.tmpDir,
+  });
+  ctx.pushed = true;
+  ctx.output.system(`Pushed ${ctx.branch} (${ctx.commit.slice(0, 12)})`);
+}

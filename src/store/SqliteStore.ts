@@ -1,0 +1,344 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import { defaultBranch, newJobId } from '../jobs/ids.js';
+import type { JobOutcome, JobPatch, JobRecord } from '../jobs/JobRecord.js';
+import type { JobSpec } from '../jobs/JobSpec.js';
+import { JobStatus, TERMINAL_STATUSES } from '../jobs/JobStatus.js';
+import type { OutputEntry } from '../jobs/OutputEntry.js';
+import { decodeCursor, encodeCursor, pageLimit } from './cursor.js';
+import { type JobRow, type OutputRow, PATCH_COLUMNS, rowToEntry, rowToJob } from './sqliteRows.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './sqliteSchema.js';
+import type {
+  ClaimOptions,
+  HeartbeatResult,
+  JobPage,
+  JobStore,
+  Lease,
+  ListFilter,
+  RunnerInfo,
+} from './types.js';
+
+export interface SqliteStoreOptions {
+  /** A lease that lapses this many times (dead workers) fails the job as abandoned. */
+  maxAttempts?: number;
+  /** How often a waiting claim re-checks the database for work enqueued by other processes. */
+  pollMs?: number;
+}
+
+/**
+ * Embedded store: one SQLite file (WAL) shared by every Drover process on the machine.
+ * Claims are atomic `BEGIN IMMEDIATE` transactions; a lease that is not renewed puts the job back.
+ */
+export class SqliteStore implements JobStore {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly events = new EventEmitter();
+  private readonly maxAttempts: number;
+  private readonly pollMs: number;
+  private readonly insertOutput: Database.Statement;
+
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.pollMs = options.pollMs ?? 100;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 10000');
+      this.migrate();
+    } catch (err) {
+      throw new StoreError(`Cannot open the embedded store at ${path}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    this.events.setMaxListeners(0);
+    this.insertOutput = this.db.prepare(
+      'INSERT OR IGNORE INTO job_output (job_id, seq, ts, stream, type, line, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `database schema ${current} is newer than this Drover (${SCHEMA_VERSION}); upgrade Drover`,
+      );
+    }
+    for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
+      this.db
+        .transaction(() => {
+          this.db.exec(MIGRATIONS[v]!);
+          this.db.pragma(`user_version = ${v}`);
+        })
+        .immediate();
+    }
+  }
+
+  async enqueue(spec: JobSpec, opts: { id?: string } = {}): Promise<JobRecord> {
+    const id = opts.id ?? newJobId();
+    const now = new Date().toISOString();
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO jobs (id, status, spec, repo, base_ref, branch, agent, created_at)
+           VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          JSON.stringify(spec),
+          spec.repo,
+          spec.baseRef ?? null,
+          spec.branch ?? defaultBranch(id),
+          spec.agent,
+          now,
+        );
+    } catch (err) {
+      throw new StoreError(`Cannot enqueue job ${id}: ${(err as Error).message}`, { cause: err });
+    }
+    this.events.emit('enqueued');
+    return this.mustGet(id);
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row ? rowToJob(row) : undefined;
+  }
+
+  private mustGet(id: string): JobRecord {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    if (!row) throw new StoreError(`Job ${id} vanished from the store`);
+    return rowToJob(row);
+  }
+
+  async list(filter: ListFilter = {}): Promise<JobPage> {
+    const limit = pageLimit(filter.limit);
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.status) where.push('status = ?') && args.push(filter.status);
+    if (filter.repo) where.push('repo = ?') && args.push(filter.repo);
+    if (filter.cursor) where.push('id < ?') && args.push(decodeCursor(filter.cursor));
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, limit + 1) as JobRow[];
+    const jobs = rows.slice(0, limit).map(rowToJob);
+    const last = jobs[jobs.length - 1];
+    return { jobs, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+  }
+
+  async countByStatus(): Promise<Record<JobStatus, number>> {
+    const counts = Object.fromEntries(JobStatus.options.map((s) => [s, 0])) as Record<JobStatus, number>;
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as {
+      status: JobStatus;
+      n: number;
+    }[];
+    for (const row of rows) counts[row.status] = row.n;
+    return counts;
+  }
+
+  async claim(runnerId: string, opts: ClaimOptions): Promise<Lease | undefined> {
+    const deadline = Date.now() + opts.waitMs;
+    for (;;) {
+      const job = this.tryClaim(runnerId, opts);
+      if (job) return new SqliteLease(this.db, job, runnerId, opts.leaseMs);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || opts.signal?.aborted) return undefined;
+      await this.waitForWork(Math.min(remaining, this.pollMs), opts.signal);
+    }
+  }
+
+  private waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.events.off('enqueued', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.events.once('enqueued', done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private tryClaim(runnerId: string, opts: ClaimOptions): JobRecord | undefined {
+    const now = Date.now();
+    return this.db
+      .transaction(() => {
+        this.reapLapsedLeases(now);
+        const pick = opts.jobId
+          ? this.db.prepare(`SELECT id FROM jobs WHERE id = ? AND status = 'queued'`).get(opts.jobId)
+          : this.db.prepare(`SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1`).get();
+        if (!pick) return undefined;
+        const row = this.db
+          .prepare(
+            `UPDATE jobs SET status = 'running', runner_id = ?, lease_until = ?, attempts = attempts + 1,
+               started_at = COALESCE(started_at, ?), phase = 'claimed'
+             WHERE id = ? AND status = 'queued' RETURNING *`,
+          )
+          .get(runnerId, now + opts.leaseMs, new Date(now).toISOString(), (pick as { id: string }).id) as
+          | JobRow
+          | undefined;
+        return row ? rowToJob(row) : undefined;
+      })
+      .immediate();
+  }
+
+  /** Jobs whose runner stopped renewing go back to the queue, or fail once they used up their attempts. */
+  private reapLapsedLeases(now: number): void {
+    const finishedAt = new Date(now).toISOString();
+    this.db
+      .prepare(
+        `UPDATE jobs SET status = 'failed', error_kind = 'abandoned', finished_at = ?, runner_id = NULL,
+           lease_until = NULL, phase = NULL,
+           error_message = 'The job was abandoned: its runner stopped responding ' || attempts || ' times.'
+         WHERE status = 'running' AND lease_until < ? AND attempts >= ?`,
+      )
+      .run(finishedAt, now, this.maxAttempts);
+    this.db
+      .prepare(
+        `UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL, phase = NULL
+         WHERE status = 'running' AND lease_until < ?`,
+      )
+      .run(now);
+  }
+
+  async update(id: string, patch: JobPatch): Promise<void> {
+    const sets: string[] = [];
+    const args: unknown[] = [];
+    for (const [key, column] of Object.entries(PATCH_COLUMNS)) {
+      const value = patch[key as keyof JobPatch];
+      if (value !== undefined) sets.push(`${column} = ?`) && args.push(value);
+    }
+    if (sets.length === 0) return;
+    this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...args, id);
+  }
+
+  async appendOutput(id: string, entries: OutputEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.db.transaction(() => {
+      for (const e of entries) {
+        this.insertOutput.run(
+          id,
+          e.seq,
+          e.ts,
+          e.stream,
+          e.type ?? null,
+          e.line,
+          e.data ? JSON.stringify(e.data) : null,
+        );
+      }
+    })();
+  }
+
+  async readOutput(id: string, afterSeq: number, limit: number): Promise<OutputEntry[]> {
+    const rows = this.db
+      .prepare(
+        'SELECT seq, ts, stream, type, line, data FROM job_output WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .all(id, afterSeq, limit) as OutputRow[];
+    return rows.map(rowToEntry);
+  }
+
+  async lastSeq(id: string): Promise<number> {
+    const row = this.db.prepare('SELECT MAX(seq) AS seq FROM job_output WHERE job_id = ?').get(id) as {
+      seq: number | null;
+    };
+    return row.seq ?? 0;
+  }
+
+  async requestCancel(id: string): Promise<JobRecord | undefined> {
+    const now = new Date().toISOString();
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            `UPDATE jobs SET status = 'cancelled', error_kind = 'cancelled', finished_at = ?, cancel_requested = 1,
+               error_message = 'The job was cancelled before it started.'
+             WHERE id = ? AND status = 'queued'`,
+          )
+          .run(now, id);
+        this.db.prepare(`UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'running'`).run(id);
+      })
+      .immediate();
+    return this.get(id);
+  }
+
+  async registerRunner(info: RunnerInfo, ttlMs: number): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO runners (id, info, expires_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET info = excluded.info, expires_at = excluded.expires_at',
+      )
+      .run(info.id, JSON.stringify(info), Date.now() + ttlMs);
+  }
+
+  async unregisterRunner(id: string): Promise<void> {
+    this.db.prepare('DELETE FROM runners WHERE id = ?').run(id);
+  }
+
+  async listRunners(): Promise<RunnerInfo[]> {
+    this.db.prepare('DELETE FROM runners WHERE expires_at < ?').run(Date.now());
+    const rows = this.db.prepare('SELECT info FROM runners ORDER BY id').all() as { info: string }[];
+    return rows.map((r) => JSON.parse(r.info) as RunnerInfo);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+class SqliteLease implements Lease {
+  constructor(
+    private readonly db: Database.Database,
+    readonly job: JobRecord,
+    private readonly runnerId: string,
+    private readonly leaseMs: number,
+  ) {}
+
+  async heartbeat(): Promise<HeartbeatResult> {
+    const row = this.db
+      .prepare(
+        `UPDATE jobs SET lease_until = ? WHERE id = ? AND runner_id = ? AND status = 'running'
+         RETURNING cancel_requested`,
+      )
+      .get(Date.now() + this.leaseMs, this.job.id, this.runnerId) as { cancel_requested: number } | undefined;
+    if (!row) return { lost: true, cancelRequested: false };
+    return { lost: false, cancelRequested: row.cancel_requested === 1 };
+  }
+
+  async finish(outcome: JobOutcome): Promise<boolean> {
+    if (!TERMINAL_STATUSES.includes(outcome.status))
+      throw new StoreError(`${outcome.status} is not terminal`);
+    const now = new Date();
+    const sets = ['status = ?', 'finished_at = ?', 'duration_ms = ?', 'lease_until = NULL', 'phase = NULL'];
+    const startedMs = this.job.startedAt ? Date.parse(this.job.startedAt) : now.getTime();
+    const args: unknown[] = [outcome.status, now.toISOString(), now.getTime() - startedMs];
+    for (const [key, column] of Object.entries(PATCH_COLUMNS)) {
+      if (key === 'phase') continue;
+      const value = outcome[key as keyof JobOutcome];
+      if (value !== undefined) sets.push(`${column} = ?`) && args.push(value);
+    }
+    const result = this.db
+      .prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ? AND runner_id = ? AND status = 'running'`)
+      .run(...args, this.job.id, this.runnerId);
+    return result.changes === 1;
+  }
+
+  async release(reason: string): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL, phase = NULL, error_message = ?
+         WHERE id = ? AND runner_id = ? AND status = 'running'`,
+      )
+      .run(reason, this.job.id, this.runnerId);
+  }
+}

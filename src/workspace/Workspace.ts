@@ -1,0 +1,59 @@
+import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { shortId } from '../jobs/ids.js';
+
+/**
+ * A job's private directory tree: `repo/` (the checkout the agent works in), `state/` (agent config,
+ * settings, HOME) and `tmp/`. Removed on every path out of the pipeline.
+ */
+export class Workspace {
+  readonly repoDir: string;
+  readonly stateDir: string;
+  readonly homeDir: string;
+  readonly tmpDir: string;
+
+  private constructor(readonly root: string) {
+    this.repoDir = join(root, 'repo');
+    this.stateDir = join(root, 'state');
+    this.homeDir = join(root, 'state', 'home');
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  static async create(jobId: string, workRoot = defaultWorkRoot()): Promise<Workspace> {
+    await mkdir(workRoot, { recursive: true, mode: 0o700 });
+    const ws = new Workspace(await mkdtemp(join(workRoot, `drover-${shortId(jobId)}-`)));
+    await Promise.all([
+      mkdir(ws.homeDir, { recursive: true, mode: 0o700 }),
+      mkdir(ws.tmpDir, { recursive: true, mode: 0o700 }),
+    ]);
+    return ws;
+  }
+
+  async remove(): Promise<void> {
+    await removeTree(this.root);
+  }
+}
+
+export function defaultWorkRoot(): string {
+  return process.env.DROVER_WORK_DIR || join(tmpdir(), 'drover-work');
+}
+
+/** rm -rf that also copes with read-only directories (module caches agents create). */
+export async function removeTree(path: string): Promise<void> {
+  try {
+    await rm(path, { recursive: true, force: true, maxRetries: 3 });
+  } catch {
+    await makeWritable(path);
+    await rm(path, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+async function makeWritable(path: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) return;
+  await chmod(path, 0o700).catch(() => {});
+  for (const entry of await readdir(path, { withFileTypes: true }).catch(() => [])) {
+    if (entry.isDirectory()) await makeWritable(join(path, entry.name));
+  }
+}
