@@ -138,9 +138,30 @@ export class DeliveryError extends DroverError {
   }
 }
 
+/** The reviewer still asked for changes after the last review cycle (or never gave a verdict): needs_human. */
+export class ReviewError extends DroverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_REVIEW', 'review', message, options);
+  }
+}
+
+/** Reading or writing a job's artifacts failed (never fails a job; the CLI and API report it). */
+export class ArtifactError extends DroverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_ARTIFACT', 'internal', message, options);
+  }
+}
+
 export class StoreError extends DroverError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('E_STORE', 'internal', message, options);
+  }
+}
+
+/** A file lock (e.g. a repo cache entry) stayed held by another process past the wait limit. */
+export class LockTimeoutError extends DroverError {
+  constructor(message: string) {
+    super('E_LOCK_TIMEOUT', 'internal', message);
   }
 }
 
@@ -161,5 +182,19 @@ export function toDroverError(err: unknown): DroverError {
 export class LeaseLostError extends DroverError {
   constructor(message = 'The job lease was lost to another runner.') {
     super('E_LEASE_LOST', 'internal', message);
+  }
+}
+
+/** An API request without a valid bearer token. */
+export class UnauthorizedError extends DroverError {
+  constructor(message = 'A valid API token is required (Authorization: Bearer <token>).') {
+    super('E_UNAUTHORIZED', 'invalid_input', message);
+  }
+}
+
+/** The request conflicts with the job's state (e.g. cancelling a job that already ended). */
+export class ConflictError extends DroverError {
+  constructor(code: string, message: string) {
+    super(code, 'invalid_input', message);
   }
 }

@@ -9,6 +9,7 @@ export type AgentEvent =
   | { type: 'agent.tool_result'; id?: string; ok: boolean; summary: string }
   | {
       type: 'agent.usage';
+      /** Prompt tokens not read from the cache (cache writes included). */
       inputTokens: number;
       outputTokens: number;
       cachedInputTokens?: number;
@@ -26,7 +27,9 @@ export type AgentEvent =
       /** Why the agent stopped, as it says (max_turns, budget_exhausted...). */
       reason?: string;
     }
-  | { type: 'agent.error'; message: string; fatal: boolean };
+  | { type: 'agent.error'; message: string; fatal: boolean }
+  /** The agent declared itself done (Claude Code's Stop hook, reported by `drover hook`). */
+  | { type: 'agent.done'; sessionId?: string; message?: string };
 
 /** One short human line for the log view. */
 export function describeEvent(event: AgentEvent): string {
@@ -47,6 +50,8 @@ export function describeEvent(event: AgentEvent): string {
       }${event.message ? `: ${event.message}` : ''}`;
     case 'agent.error':
       return `${event.fatal ? 'error' : 'warning'}: ${event.message}`;
+    case 'agent.done':
+      return `agent declared itself done${event.message ? `: ${event.message}` : ''}`;
   }
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ClaudeStreamParser } from './claudeStreamParser.js';
 import { pickEnv } from './pickEnv.js';
+import { writeClaudeHookSettings } from './stopHook.js';
 import type { AgentAdapter, AgentContext, AgentInvocation } from './types.js';
 
 /** Variables of the runner's environment Claude Code may receive (its endpoint and credentials). */
@@ -11,6 +12,8 @@ export const CLAUDE_ENV_KEYS = [
   'ANTHROPIC_MODEL',
   'ANTHROPIC_SMALL_FAST_MODEL',
   'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+  'CLAUDE_CODE_MAX_RETRIES',
+  'API_TIMEOUT_MS',
   'CLAUDE_CODE_USE_BEDROCK',
   'CLAUDE_CODE_USE_VERTEX',
   'AWS_REGION',
@@ -46,6 +49,9 @@ export class ClaudeAgent implements AgentAdapter {
     if (ctx.maxCostUsd !== undefined) args.push('--max-budget-usd', String(ctx.maxCostUsd));
     if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
     if (ctx.role === 'reviewer') args.push('--permission-mode', 'plan');
+    // The Stop hook tells the runner the agent declared itself done (per-job settings file, no ~/.claude edits).
+    if (ctx.hookCommand)
+      args.push('--settings', await writeClaudeHookSettings(ctx.stateDir, ctx.hookCommand));
     return {
       command: ctx.hostEnv.CLAUDE_BIN || 'claude',
       args,

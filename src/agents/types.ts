@@ -1,6 +1,7 @@
 import type { JobRecord } from '../jobs/JobRecord.js';
 import type { AgentName, JobSpec, SandboxMode } from '../jobs/JobSpec.js';
 import type { AgentEvent } from './AgentEvent.js';
+import type { LiveUsageSource } from './liveUsage.js';
 
 export type AgentRole = 'executor' | 'reviewer';
 
@@ -50,4 +51,6 @@ export interface AgentAdapter {
   readonly structured: boolean;
   prepare(ctx: AgentContext): Promise<AgentInvocation>;
   createParser(): AgentParser | undefined;
+  /** Session files with per-reply token usage, for agents whose stream reports usage only at the end. */
+  liveUsage?(ctx: AgentContext): LiveUsageSource | undefined;
 }

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerArtifacts } from './artifacts.js';
+import { registerCache } from './cache.js';
 import { registerCancel } from './cancel.js';
 import { EXIT } from './exitCodes.js';
 import { handleError } from './handleError.js';
+import { registerHook } from './hook.js';
 import { registerList } from './list.js';
 import { registerLogs } from './logs.js';
 import { registerRun } from './run.js';
+import { registerSecrets } from './secrets.js';
+import { registerServe } from './serve.js';
 import { registerStatus } from './status.js';
 import { registerSubmit } from './submit.js';
 import { version } from './version.js';
@@ -27,6 +32,11 @@ for (const register of [
   registerList,
   registerCancel,
   registerWorkers,
+  registerSecrets,
+  registerCache,
+  registerHook,
+  registerArtifacts,
+  registerServe,
 ]) {
   register(program);
 }

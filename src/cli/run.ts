@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
+import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../delivery/DeliveryConfig.js';
 import { CancelledError } from '../errors.js';
 import { parseJobSpec } from '../jobs/parseJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
+import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { describeJob, jobJson } from './printJob.js';
@@ -10,7 +13,7 @@ import { addSpecOptions, type SpecFlags, specFromFlags } from './specOptions.js'
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
 import { TerminalRenderer } from './TerminalRenderer.js';
 
-interface RunFlags extends SpecFlags, StoreFlags {
+interface RunFlags extends SpecFlags, StoreFlags, DeliveryFlags {
   json?: boolean;
   drainTimeout?: string;
 }
@@ -29,7 +32,7 @@ export function registerRun(program: Command): void {
       'on SIGINT/SIGTERM, let the job finish this long before stopping it',
       '0s',
     );
-  addStoreOptions(addSpecOptions(cmd)).action(async (flags: RunFlags) => {
+  addDeliveryOptions(addStoreOptions(addSpecOptions(cmd))).action(async (flags: RunFlags) => {
     process.exitCode = await run(flags);
   });
 }
@@ -37,10 +40,14 @@ export function registerRun(program: Command): void {
 async function run(flags: RunFlags): Promise<number> {
   const spec = parseJobSpec(await specFromFlags(flags));
   const drainMs = parseDrainTimeout(flags.drainTimeout ?? '0s');
+  const deliveryEnv = deliveryEnvFromFlags(flags);
   const { store, config } = await openFromFlags(flags);
   const logger = createLogger(process.env.DROVER_LOG_LEVEL ?? 'warn');
   const renderer = new TerminalRenderer(flags.json ? process.stderr : process.stdout);
-  const runner = new Runner(store, config, logger, { onOutput: renderer.entry });
+  const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
+    onOutput: renderer.entry,
+    ...userGitTokenOption(store, config),
+  });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;

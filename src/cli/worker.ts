@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
+import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../delivery/DeliveryConfig.js';
 import { InvalidInputError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
+import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
 
-interface WorkerFlags extends StoreFlags {
+interface WorkerFlags extends StoreFlags, DeliveryFlags {
   concurrency: string;
   drainTimeout: string;
 }
@@ -25,7 +28,7 @@ export function registerWorker(program: Command): void {
       '--git-token-env <name>',
       'read the git token from this environment variable (default DROVER_GIT_TOKEN)',
     );
-  addStoreOptions(cmd).action(async (flags: WorkerFlags) => {
+  addDeliveryOptions(addStoreOptions(cmd)).action(async (flags: WorkerFlags) => {
     const concurrency = Number(flags.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
       throw new InvalidInputError('--concurrency: must be a whole number from 1 to 256', [
@@ -33,9 +36,13 @@ export function registerWorker(program: Command): void {
       ]);
     }
     const drainMs = parseDrainTimeout(flags.drainTimeout);
+    const deliveryEnv = deliveryEnvFromFlags(flags);
     const { store, config } = await openFromFlags(flags);
     const logger = createLogger();
-    const runner = new Runner(store, config, logger, { concurrency });
+    const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
+      concurrency,
+      ...userGitTokenOption(store, config),
+    });
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       signals++;

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { type DroverFileConfig, loadDroverFileConfig } from '../environments/EnvironmentConfig.js';
 import { ConfigError } from '../errors.js';
+import type { SandboxMode } from '../jobs/JobSpec.js';
+import { loadPriceTable, type PriceTable } from '../runner/guards/prices.js';
+import { parseBytes } from './bytes.js';
 import { parseDuration } from './duration.js';
 
 const csv = z
@@ -44,7 +48,30 @@ export const DroverEnv = z.object({
   DROVER_KILL_GRACE: duration('5s'),
   DROVER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   DROVER_RUNNER_ID: z.string().optional(),
+  DROVER_CACHE: z.enum(['on', 'off']).default('on'),
+  DROVER_CACHE_MAX_BYTES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseBytes(v ?? '10G');
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   DROVER_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
+  // Agents, guards, sandbox, environments (issue 5).
+  DROVER_CONFIG: z.string().min(1).optional(),
+  DROVER_PRICES_FILE: z.string().min(1).optional(),
+  DROVER_SANDBOX: z.enum(['auto', 'none', 'workspace-write', 'read-only']).default('auto'),
+  DROVER_BWRAP: z.string().min(1).optional(),
+  DROVER_CODEX_BASE_URL: z.url().optional(),
+  DROVER_CODEX_ENV_KEY: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+    .optional(),
+  DROVER_CODEX_MODEL: z.string().min(1).optional(),
 });
 export type DroverEnv = z.infer<typeof DroverEnv>;
 
@@ -68,6 +95,14 @@ export interface RunnerConfig {
   maxAttempts: number;
   runnerId: string;
   hostEnv: NodeJS.ProcessEnv;
+  /** Per-repo mirror cache for workspaces (absent = off). */
+  cache?: { enabled: boolean; dir: string; maxBytes: number };
+  /** Named environments from DROVER_CONFIG (absent: no config file). */
+  fileConfig?: DroverFileConfig;
+  /** Model prices for the cost budget (built-in table + DROVER_PRICES_FILE). */
+  prices?: PriceTable;
+  /** Default sandbox when a job does not choose one (auto: workspace-write when bubblewrap works). */
+  sandboxDefault?: 'auto' | SandboxMode;
 }
 
 export function loadRunnerConfig(
@@ -101,5 +136,13 @@ export function loadRunnerConfig(
     maxAttempts: e.DROVER_MAX_ATTEMPTS,
     runnerId: e.DROVER_RUNNER_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     hostEnv: env,
+    cache: {
+      enabled: e.DROVER_CACHE === 'on',
+      dir: join(resolve(overrides.dataDir ?? e.DROVER_DATA_DIR), 'cache'),
+      maxBytes: e.DROVER_CACHE_MAX_BYTES,
+    },
+    ...(e.DROVER_CONFIG ? { fileConfig: loadDroverFileConfig(e.DROVER_CONFIG) } : {}),
+    prices: loadPriceTable(e.DROVER_PRICES_FILE),
+    sandboxDefault: e.DROVER_SANDBOX,
   };
 }

@@ -1,8 +1,13 @@
 import type { Logger } from 'pino';
+import type { AgentInvocation } from '../agents/types.js';
 import type { RunnerConfig } from '../config/RunnerConfig.js';
+import type { DeliveryState } from '../delivery/DeliveryState.js';
+import type { JobEnvironment } from '../environments/jobEnvironment.js';
+import type { Playbook } from '../environments/Playbook.js';
 import type { Git } from '../git/Git.js';
 import type { JobRecord } from '../jobs/JobRecord.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
+import type { JobSandbox } from '../sandbox/jobSandbox.js';
 import type { Masker } from '../secrets/Masker.js';
 import type { JobStore } from '../store/types.js';
 import type { Workspace } from '../workspace/Workspace.js';
@@ -45,6 +50,16 @@ export interface JobContext {
   agentRuns: AgentRunResult[];
   costUsd?: number;
   turns?: number;
+  /** Verify rounds, review cycles, PR, and an error held back until a draft PR is delivered. */
+  delivery?: DeliveryState;
+  /** The sandbox the job's commands run under (resolved once; see sandbox/jobSandbox.ts). */
+  sandbox?: JobSandbox;
+  /** Wraps a shell command run in the workspace (setup, verify) in the job's sandbox, workspace writable. */
+  wrapCommand?: (inv: AgentInvocation) => Promise<AgentInvocation>;
+  /** The job's named environment from DROVER_CONFIG (variables, setup commands). */
+  environment?: JobEnvironment;
+  /** The repository's .drover.yml (setup before the agent; `verify` is the verify gate's default). */
+  playbook?: Playbook;
 }
 
 export function remainingMs(ctx: JobContext): number {

@@ -4,7 +4,8 @@ import type { Masker } from '../secrets/Masker.js';
 import type { JobStore } from '../store/types.js';
 import { sleep } from '../util/sleep.js';
 
-export type OutputListener = (entry: OutputEntry) => void;
+/** Called for each entry as it is appended (before it is stored); jobId lets one listener serve many jobs. */
+export type OutputListener = (entry: OutputEntry, jobId: string) => void;
 
 export interface JobOutputOptions {
   /** Entries per store write. */
@@ -69,7 +70,7 @@ export class JobOutput {
   appendMasked(entry: NewOutputEntry): Promise<void> | undefined {
     const full: OutputEntry = { ...entry, seq: ++this.seq, ts: entry.ts ?? new Date().toISOString() };
     this.pending.push(full);
-    for (const listener of this.listeners) listener(full);
+    for (const listener of this.listeners) listener(full, this.jobId);
     if (this.pending.length >= this.batchSize) void this.flush();
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushMs);
     return this.pending.length >= this.highWater ? this.flush() : undefined;

@@ -145,7 +145,9 @@ export class Runner {
       this.logger.info({ inFlight: this.inFlight.size, drainTimeoutMs }, 'runner stopping');
     }
     const all = Promise.allSettled([...this.inFlight.values()]);
-    const drained = await Promise.race([all.then(() => true), sleep(drainTimeoutMs).then(() => false)]);
+    const drainTimer = new AbortController(); // so a long drain timeout never keeps the process alive
+    const drained = await Promise.race([all.then(() => true), sleep(drainTimeoutMs, drainTimer.signal).then(() => false)]);
+    drainTimer.abort();
     if (!drained) {
       if (!(reason instanceof InterruptedError)) this.interrupted += this.inFlight.size;
       this.stopController.abort(reason);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { finalizeArtifacts } from '../artifacts/finalizeArtifacts.js';
 import { parseDuration } from '../config/duration.js';
 import type { RunnerConfig } from '../config/RunnerConfig.js';
 import { CancelledError, DroverError, InterruptedError, LeaseLostError, toDroverError } from '../errors.js';
@@ -140,6 +141,8 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
   );
   output.system('end of output', 'end');
   await output.close();
+  // Before finish: whoever sees the terminal status can read the job's artifacts.
+  await finalizeArtifacts(ctx, outcome).catch((err) => logger.warn({ err }, 'could not store the artifacts'));
   const written = await lease.finish(outcome);
   logger.info(
     { status: outcome.status, errorKind: outcome.errorKind },

@@ -1,3 +1,12 @@
+import { captureDiff } from '../artifacts/captureDiff.js';
+import {
+  PR_PHASE,
+  PREFLIGHT_PHASE,
+  preferDeferred,
+  REVIEW_PHASE,
+  throwDeferred,
+  VERIFY_PHASE,
+} from '../delivery/deliveryPhases.js';
 import { AgentTimeoutError, DroverError } from '../errors.js';
 import { type JobContext, remainingMs } from './JobContext.js';
 import { checkout } from './steps/checkout.js';
@@ -5,6 +14,7 @@ import { commitWork } from './steps/commitWork.js';
 import { prepareWorkspace } from './steps/prepareWorkspace.js';
 import { pushWork } from './steps/pushWork.js';
 import { runExecutor } from './steps/runExecutor.js';
+import { setupEnvironment } from './steps/setupEnvironment.js';
 
 export interface Phase {
   name: string;
@@ -17,8 +27,12 @@ export interface Phase {
 /** The phases of a job, in order. Later features (setup, verify, review, PR) slot in here. */
 export const PHASES: Phase[] = [
   { name: 'preparing', title: () => 'Preparing workspace', run: prepareWorkspace },
+  PREFLIGHT_PHASE,
   { name: 'cloning', title: (ctx) => `Cloning ${ctx.spec.repo}`, run: checkout },
+  { name: 'setup', title: () => 'Setting up (sandbox, environment, playbook)', run: setupEnvironment },
   { name: 'agent', title: (ctx) => `Running agent (${ctx.spec.agent})`, run: runExecutor },
+  VERIFY_PHASE,
+  REVIEW_PHASE,
   { name: 'committing', title: () => 'Committing', run: commitWork },
   {
     name: 'pushing',
@@ -26,6 +40,7 @@ export const PHASES: Phase[] = [
     run: pushWork,
     when: (ctx) => ctx.spec.push !== false && ctx.changed === true,
   },
+  PR_PHASE,
 ];
 
 /** Runs every phase; the workspace is removed on every path out (success, failure, abort). */
@@ -39,7 +54,11 @@ export async function runPipeline(ctx: JobContext, phases: Phase[] = PHASES): Pr
       ctx.logger.debug({ phase: phase.name }, 'phase');
       await phase.run(ctx);
     }
+    throwDeferred(ctx);
+  } catch (err) {
+    throw preferDeferred(ctx, err);
   } finally {
+    await captureDiff(ctx);
     if (ctx.workspace) {
       await ctx.workspace.remove().catch((err) => ctx.logger.warn({ err }, 'could not remove the workspace'));
     }

@@ -1,10 +1,12 @@
 import { type AgentEvent, describeEvent } from '../agents/AgentEvent.js';
+import { budgetLimitOf } from '../agents/budgetReason.js';
 import type { AgentAdapter, AgentContext, AgentInvocation } from '../agents/types.js';
 import { formatDuration } from '../config/duration.js';
 import {
   AgentExitError,
   AgentReportedError,
   AgentTimeoutError,
+  BudgetError,
   CancelledError,
   DroverError,
   IdleTimeoutError,
@@ -143,9 +145,15 @@ export async function runAgent(
       break;
   }
   if (final && !final.ok) {
-    result.error = new AgentReportedError(
-      `The agent reported an error: ${final.message ?? final.reason ?? 'unknown error'}`,
-    );
+    // The agent stopped at its own --max-turns / budget: the same outcome as Drover stopping it.
+    const limit = budgetLimitOf(final.reason);
+    result.error = limit
+      ? new BudgetError(
+          `The agent stopped at its ${limit === 'turns' ? 'turn budget (--max-turns)' : 'cost budget (--max-cost-usd)'}: ${final.message ?? final.reason}`,
+        )
+      : new AgentReportedError(
+          `The agent reported an error: ${final.message ?? final.reason ?? 'unknown error'}`,
+        );
     return result;
   }
   if (ended.exitCode !== 0) {

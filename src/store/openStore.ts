@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { RedisStore } from './RedisStore.js';
+import { redisSettings } from './redis/redisEnv.js';
 import { SqliteStore } from './SqliteStore.js';
 import type { JobStore } from './types.js';
 
@@ -13,7 +14,10 @@ export interface OpenStoreOptions {
 /** The embedded SQLite store by default; Redis when a URL is given. */
 export async function openStore(opts: OpenStoreOptions): Promise<JobStore> {
   if (opts.redisUrl) {
-    throw new ConfigError('--redis: the Redis backend is not available in this build');
+    return RedisStore.connect({
+      ...redisSettings(opts.redisUrl, opts.redisPrefix, process.env),
+      ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+    });
   }
   return new SqliteStore(join(opts.dataDir, 'drover.db'), {
     ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),

@@ -1,4 +1,5 @@
-import { cloneRepo, fetchBranch, jobTrailers, remoteBranchSha } from '../../git/repoOps.js';
+import { fetchBranch, jobTrailers, remoteBranchSha } from '../../git/repoOps.js';
+import { cloneWithCache } from '../../workspace/cloneWithCache.js';
 import type { JobContext } from '../JobContext.js';
 
 /**
@@ -10,10 +11,15 @@ export async function checkout(ctx: JobContext): Promise<void> {
   const ws = ctx.workspace!;
   const { git } = ctx;
   const dir = ws.repoDir;
-  const clone = await cloneRepo(git, ctx.spec.repo, dir, ctx.spec.baseRef, ctx.authEnv);
+  const clone = await cloneWithCache(git, ctx.spec.repo, dir, ctx.spec.baseRef, ctx.authEnv, {
+    cache: ctx.config.cache,
+    logger: ctx.logger,
+    signal: ctx.signal,
+  });
   ctx.baseRef = clone.baseRef;
   ctx.baseSha = clone.baseSha;
-  ctx.output.system(`Base ${clone.baseRef} at ${clone.baseSha.slice(0, 12)}`);
+  const via = clone.cache === 'off' ? '' : ` (repo cache: ${clone.cache})`;
+  ctx.output.system(`Base ${clone.baseRef} at ${clone.baseSha.slice(0, 12)}${via}`);
   await ctx.store.update(ctx.job.id, { baseRef: clone.baseRef });
 
   const remoteSha = await remoteBranchSha(git, dir, ctx.branch, ctx.authEnv);

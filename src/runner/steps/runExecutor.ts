@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { agentAdapter } from '../../agents/registry.js';
 import type { AgentContext, AgentRole } from '../../agents/types.js';
 import { agentBaseEnv } from '../agentEnv.js';
+import { prepareAgentGuards } from '../agentGuards.js';
 import { type JobContext, remainingMs } from '../JobContext.js';
 import { type AgentRunResult, runAgent } from '../runAgent.js';
 
@@ -35,6 +36,7 @@ export async function runAgentOnce(
     ...(ctx.spec.maxCostUsd !== undefined ? { maxCostUsd: ctx.spec.maxCostUsd } : {}),
     ...(opts.resumeSessionId ? { resumeSessionId: opts.resumeSessionId } : {}),
   };
+  const guards = await prepareAgentGuards(ctx, adapter, agentCtx);
   await mkdir(ctx.artifactsDir, { recursive: true });
   const transcript = adapter.structured
     ? createWriteStream(join(ctx.artifactsDir, 'transcript.jsonl'), { flags: 'a' })
@@ -47,7 +49,9 @@ export async function runAgentOnce(
       killGraceMs: ctx.config.killGraceMs,
       signal: ctx.signal,
       ...(transcript ? { transcript: (line: string) => void transcript.write(`${line}\n`) } : {}),
+      ...guards.options,
     });
+    await guards.finish(result);
     ctx.agentRuns.push(result);
     if (result.costUsd !== undefined) ctx.costUsd = (ctx.costUsd ?? 0) + result.costUsd;
     if (result.turns !== undefined) ctx.turns = (ctx.turns ?? 0) + result.turns;

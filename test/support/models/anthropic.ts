@@ -1,5 +1,7 @@
 // Scripted fake of the Anthropic Messages API, for end-to-end runs of the real `claude` CLI.
+import { mkdirSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import {
   isRecord,
   listen,
@@ -30,6 +32,9 @@ export interface AnthropicTurn extends Repeatable {
 
 export type AnthropicServer = ModelServer;
 
+/** A model name Claude Code knows the price of, so `total_cost_usd` comes out nonzero. */
+export const CLAUDE_TEST_MODEL = 'claude-sonnet-4-5';
+
 const DEFAULT_USAGE = { input_tokens: 1200, output_tokens: 80 };
 let ids = 0;
 const nextId = (prefix: string): string =>
@@ -40,14 +45,14 @@ const nextId = (prefix: string): string =>
  * the next turn. Claude Code's side requests (title / topic generation, quota probes, small-model
  * helpers) send no tools and get a canned reply without touching the script.
  */
-export function isMainConversation(body: unknown): boolean {
+export function isAnthropicMainRequest(body: unknown): boolean {
   return isRecord(body) && Array.isArray(body.tools) && body.tools.length > 0;
 }
 
 export async function startAnthropicServer(script: Script<AnthropicTurn>): Promise<AnthropicServer> {
   const cursor = new ScriptCursor(script);
   const requests: unknown[] = [];
-  const server = await listen((req, res, record) => {
+  const server = await listen((_req, res, record) => {
     const { method, path } = record;
     if (method === 'HEAD' || (method === 'GET' && path === '/api/hello')) {
       // Connectivity probes (`HEAD /`, `/api/hello`).
@@ -63,13 +68,13 @@ export async function startAnthropicServer(script: Script<AnthropicTurn>): Promi
       const body = isRecord(record.body) ? record.body : {};
       const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-4-5';
       const stream = body.stream === true;
-      if (!isMainConversation(body)) {
+      if (!isAnthropicMainRequest(body)) {
         reply(res, stream, model, { text: sideReplyText(body) });
         return;
       }
       record.main = true;
       requests.push(record.body);
-      reply(res, stream, model, cursor.next() ?? { text: 'done' });
+      reply(res, stream, model, withCwd(cursor.next() ?? { text: 'done' }, body));
       return;
     }
     sendJson(res, 404, {
@@ -170,4 +175,48 @@ function reply(res: ServerResponse, stream: boolean, model: string, turn: Anthro
   });
   push({ type: 'message_stop' });
   sendSse(res, events);
+}
+
+export interface ClaudeEnvOptions {
+  /**
+   * CLAUDE_CODE_MAX_RETRIES. Claude Code retries 5xx/429 with backoff for minutes; 0 makes an error turn
+   * fail at once. (A 400 is still re-sent a few times with fewer betas/tools, retries or not.)
+   */
+  maxRetries?: number;
+}
+
+/**
+ * Environment for `claude -p ... --output-format stream-json --verbose --dangerously-skip-permissions
+ * --model claude-sonnet-4-5` against the fake server (spread over a minimal base env with PATH).
+ * Creates `<dir>/claude-config` (CLAUDE_CONFIG_DIR) and `<dir>/home` (HOME) so nothing leaks into
+ * or out of the real home. IS_SANDBOX=1 lets root use --dangerously-skip-permissions.
+ */
+export function claudeEnv(url: string, dir: string, opts: ClaudeEnvOptions = {}): Record<string, string> {
+  const configDir = join(dir, 'claude-config');
+  const home = join(dir, 'home');
+  mkdirSync(configDir, { recursive: true });
+  mkdirSync(home, { recursive: true });
+  const env: Record<string, string> = {
+    ANTHROPIC_BASE_URL: url,
+    ANTHROPIC_API_KEY: 'test-key',
+    IS_SANDBOX: '1',
+    CLAUDE_CONFIG_DIR: configDir,
+    HOME: home,
+    DISABLE_AUTOUPDATER: '1',
+    DISABLE_TELEMETRY: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  };
+  if (opts.maxRetries !== undefined) env.CLAUDE_CODE_MAX_RETRIES = String(opts.maxRetries);
+  return env;
+}
+
+/**
+ * `{{cwd}}` in a turn becomes the agent's working directory, read from the request's
+ * "Primary working directory: <path>" line (system prompt or environment block), so a script can use absolute paths (Write needs them).
+ */
+function withCwd(turn: AnthropicTurn, body: unknown): AnthropicTurn {
+  const text = JSON.stringify(body);
+  const cwd = /[Ww]orking directory: ([^\\"]+?)(?:\\n|"|\s*<)/.exec(text)?.[1]?.trim();
+  if (!cwd) return turn;
+  return JSON.parse(JSON.stringify(turn).replaceAll('{{cwd}}', cwd)) as AnthropicTurn;
 }

@@ -42,7 +42,7 @@ const nextId = (): string => `drover${Date.now().toString(36)}${(ids++).toString
  * tools (`tools[].functionDeclarations` non-empty) consumes the next turn. Tool-less helper calls
  * (model routing, next-speaker / loop checks with a JSON response schema, summaries) get a canned reply.
  */
-export function isMainConversation(body: unknown): boolean {
+export function isGeminiMainRequest(body: unknown): boolean {
   if (!isRecord(body) || !Array.isArray(body.tools)) return false;
   return body.tools.some(
     (t) => isRecord(t) && Array.isArray(t.functionDeclarations) && t.functionDeclarations.length > 0,
@@ -67,7 +67,7 @@ export async function startGeminiServer(script: Script<GeminiTurn>): Promise<Gem
       }
       if (action === 'streamGenerateContent' || action === 'generateContent') {
         const stream = action === 'streamGenerateContent';
-        if (!isMainConversation(record.body)) {
+        if (!isGeminiMainRequest(record.body)) {
           reply(res, stream, model, { text: sideReplyText(record.body) });
           return;
         }
@@ -87,7 +87,8 @@ export async function startGeminiServer(script: Script<GeminiTurn>): Promise<Gem
 }
 
 // Helper calls that ask for JSON get an object filled from their response schema: the router's
-// {complexity_reasoning, complexity_score}, the next-speaker check's {reasoning, next_speaker: 'user'}, ...
+// {complexity_reasoning, complexity_score}, the LLM loop check's {unproductive_state_analysis,
+// unproductive_state_confidence}, a next-speaker check's {reasoning, next_speaker: 'user'}, ...
 function sideReplyText(body: unknown): string {
   const config = isRecord(body) && isRecord(body.generationConfig) ? body.generationConfig : {};
   if (config.responseMimeType !== 'application/json') return 'ok';
@@ -108,7 +109,7 @@ function fillSchema(schema: unknown, key: string): unknown {
       return [];
     case 'integer':
     case 'number':
-      return 50;
+      return 0; // e.g. the LLM loop check's unproductive_state_confidence: 0 means "not looping".
     case 'boolean':
       return false;
     default:
@@ -168,7 +169,10 @@ export function geminiHome(home: string, opts: GeminiHomeOptions = {}): string {
   mkdirSync(join(home, '.gemini'), { recursive: true });
   const settings: Record<string, unknown> = { security: { auth: { selectedType: 'gemini-api-key' } } };
   if (opts.maxAttempts !== undefined) settings.general = { maxAttempts: opts.maxAttempts };
-  writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify({ ...settings, ...opts.settings }, null, 2));
+  writeFileSync(
+    join(home, '.gemini', 'settings.json'),
+    JSON.stringify({ ...settings, ...opts.settings }, null, 2),
+  );
   return home;
 }
 

@@ -3,7 +3,11 @@ import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A turn may ask to be replayed forever once it is reached (budget / runaway-loop tests). */
+/**
+ * A turn may ask to be replayed forever once it is reached (budget / runaway-loop tests). In every
+ * served turn, `{{n}}` inside any string is replaced by the 1-based request number, so a repeated tool
+ * call can differ each time (Gemini CLI stops on a few identical calls: "Loop detected").
+ */
 export interface Repeatable {
   repeat?: boolean;
 }
@@ -58,12 +62,22 @@ export class ScriptCursor<T extends Repeatable> {
     const turn = this.turns[this.index];
     if (turn === undefined) {
       const last = this.turns[this.turns.length - 1];
-      return last !== undefined && (this.repeatLast || last.repeat) ? last : undefined;
+      return last !== undefined && (this.repeatLast || last.repeat)
+        ? substitute(last, this.served)
+        : undefined;
     }
     // A repeating turn stays current: later turns in the list are never reached.
     if (!turn.repeat) this.index++;
-    return turn;
+    return substitute(turn, this.served);
   }
+}
+
+function substitute<V>(value: V, n: number): V {
+  if (typeof value === 'string') return value.replaceAll('{{n}}', String(n)) as V;
+  if (Array.isArray(value)) return value.map((v) => substitute(v, n)) as V;
+  if (isRecord(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, n)])) as V;
+  return value;
 }
 
 export async function readBody(req: IncomingMessage): Promise<unknown> {

@@ -45,11 +45,13 @@ const nextId = (prefix: string): string =>
   `${prefix}_drover${Date.now().toString(36)}${(ids++).toString(36)}`;
 
 /**
- * Main-conversation rule: every `POST /v1/responses` whose body carries a non-empty `tools` array
- * consumes the next turn; tool-less side requests (if any) get a plain "ok".
+ * Main-conversation rule: every `POST /v1/responses` consumes the next turn. Codex 0.169 `exec` sent
+ * no side requests in our runs (all carried `client_metadata["x-codex-turn-metadata"].request_kind:
+ * "turn"`), and some built-in models (e.g. gpt-6.1-sol) are sent no `tools` at all, so a tools-based
+ * rule would silently skip the script. Kept as a function so the rule can tighten if that changes.
  */
-export function isMainConversation(body: unknown): boolean {
-  return isRecord(body) && Array.isArray(body.tools) && body.tools.length > 0;
+export function isResponsesMainRequest(_body: unknown): boolean {
+  return true;
 }
 
 export async function startResponsesServer(script: Script<ResponsesTurn>): Promise<ResponsesServer> {
@@ -64,7 +66,7 @@ export async function startResponsesServer(script: Script<ResponsesTurn>): Promi
     if (method === 'POST' && path === '/v1/responses') {
       const body = isRecord(record.body) ? record.body : {};
       const model = typeof body.model === 'string' ? body.model : CODEX_TEST_MODEL;
-      if (!isMainConversation(body)) {
+      if (!isResponsesMainRequest(body)) {
         reply(res, model, { text: 'ok' });
         return;
       }

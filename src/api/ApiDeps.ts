@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { JobStore } from '../store/types.js';
+import type { ApiAuth } from './ApiAuth.js';
+import type { ArtifactSource } from './artifacts.js';
+import type { ServerMetrics } from './ServerMetrics.js';
+import type { SseConnection } from './sse.js';
+
+/** What the route files share. */
+export interface ApiDeps {
+  store: JobStore;
+  logger: Logger;
+  auth: ApiAuth;
+  metrics: ServerMetrics;
+  /** A job's artifacts (absent: the artifact routes answer 404). */
+  artifacts?: ArtifactSource;
+  sse: {
+    /** How often an open stream polls the store for new output. */
+    pollMs: number;
+    /** How often an idle stream sends a `: ping` comment. */
+    heartbeatMs: number;
+    /** Open streams, ended when the server closes. */
+    open: Set<SseConnection>;
+  };
+}

@@ -1,0 +1,22 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stageAll, stagedDiff } from '../delivery/workspaceTree.js';
+import type { JobContext } from '../runner/JobContext.js';
+
+export const DIFF_ARTIFACT = 'changes.diff';
+
+/**
+ * Saves the job's final change against its base (`git diff base...branch`, including what was
+ * never committed when the job stopped early) before the workspace is removed. Never throws.
+ */
+export async function captureDiff(ctx: JobContext): Promise<void> {
+  if (!ctx.workspace || !ctx.baseSha) return;
+  try {
+    await stageAll(ctx);
+    const diff = await stagedDiff(ctx, ctx.baseSha);
+    await mkdir(ctx.artifactsDir, { recursive: true });
+    await writeFile(join(ctx.artifactsDir, DIFF_ARTIFACT), ctx.masker.mask(diff));
+  } catch (err) {
+    ctx.logger.warn({ err }, 'could not save the diff artifact');
+  }
+}

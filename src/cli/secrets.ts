@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { ConfigError, InvalidInputError } from '../errors.js';
+import { JobSpec } from '../jobs/JobSpec.js';
+import { parseSecretKey, sealToken } from '../secrets/tokenVault.js';
+import { RedisStore } from '../store/RedisStore.js';
+import { EXIT } from './exitCodes.js';
+import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+
+interface SecretFlags extends StoreFlags {
+  user: string;
+}
+
+const MAX_TOKEN_BYTES = 16 * 1024;
+
+function checkUser(user: string): void {
+  const result = JobSpec.shape.userId.safeParse(user);
+  if (!result.success) {
+    const message = result.error.issues[0]?.message ?? 'is not a user id';
+    throw new InvalidInputError(`--user: ${message}`, [{ path: '--user', message }]);
+  }
+}
+
+/** The token from stdin (never argv, where other users and shell history would see it). */
+async function readTokenFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Paste the token, then press Enter and Ctrl-D:\n');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_TOKEN_BYTES) {
+      throw new InvalidInputError('token: longer than 16 KiB', [
+        { path: 'token', message: 'longer than 16 KiB' },
+      ]);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const token = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (!token.trim() || /[\r\n]/.test(token)) {
+    const message = token.trim() ? 'must be a single line' : 'stdin was empty; pipe the token in';
+    throw new InvalidInputError(`token: ${message}`, [{ path: 'token', message }]);
+  }
+  return token;
+}
+
+async function openRedis(flags: SecretFlags): Promise<RedisStore> {
+  const { store } = await openFromFlags(flags);
+  if (store instanceof RedisStore) return store;
+  await store.close();
+  throw new ConfigError(
+    'secrets: per-user git tokens need the Redis backend (--redis <url> or DROVER_REDIS_URL)',
+  );
+}
+
+export function registerSecrets(program: Command): void {
+  const secrets = program.command('secrets').description('per-user git tokens (Redis backend)');
+  secrets.exitOverride();
+
+  const set = secrets
+    .command('set-git-token')
+    .description(
+      'store a user’s git token, read from stdin, encrypted with DROVER_SECRET_KEY at user:{id}:git_token',
+    )
+    .requiredOption('--user <id>', 'the userId jobs name in their spec');
+  addStoreOptions(set).action(async (flags: SecretFlags) => {
+    checkUser(flags.user);
+    const key = parseSecretKey(process.env.DROVER_SECRET_KEY);
+    const token = await readTokenFromStdin();
+    const store = await openRedis(flags);
+    try {
+      await store.setUserGitToken(flags.user, sealToken(key, token));
+      process.stdout.write(
+        `Stored the git token of user ${flags.user} (${store.keys.userGitToken(flags.user)})\n`,
+      );
+      process.exitCode = EXIT.ok;
+    } finally {
+      await store.close();
+    }
+  });
+
+  const remove = secrets
+    .command('delete-git-token')
+    .description('remove a user’s stored git token')
+    .requiredOption('--user <id>', 'the user id');
+  addStoreOptions(remove).action(async (flags: SecretFlags) => {
+    checkUser(flags.user);
+    const store = await openRedis(flags);
+    try {
+      const existed = await store.deleteUserGitToken(flags.user);
+      process.stdout.write(
+        existed ? `Deleted the git token of user ${flags.user}\n` : `No token for ${flags.user}\n`,
+      );
+      process.exitCode = EXIT.ok;
+    } finally {
+      await store.close();
+    }
+  });
+  for (const cmd of secrets.commands) cmd.exitOverride();
+}

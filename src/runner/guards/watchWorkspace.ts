@@ -1,0 +1,67 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Trees that churn on their own (package installs, caches) or belong to git: not agent activity. */
+const SKIP = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', '.cache', 'target', '.gradle']);
+
+export interface WorkspaceWatch {
+  /** Directories watched (at most maxDirs). */
+  readonly watched: number;
+  close(): void;
+}
+
+/**
+ * Calls onActivity when files change anywhere in the workspace, so an agent that edits files without
+ * printing (a long silent write, a build it started) is not taken for idle. One inotify watch per
+ * directory (not per file, unlike fs.watch's recursive mode on Node 20), bounded by maxDirs, skipping
+ * .git and dependency trees; directories created later are added as they appear.
+ */
+export async function watchWorkspace(
+  root: string,
+  onActivity: () => void,
+  opts: { maxDirs?: number } = {},
+): Promise<WorkspaceWatch> {
+  const maxDirs = opts.maxDirs ?? 2000;
+  const watchers = new Map<string, FSWatcher>();
+  let closed = false;
+
+  const add = (dir: string) => {
+    if (closed || watchers.has(dir) || watchers.size >= maxDirs) return;
+    try {
+      const w = watch(dir, { persistent: false }, (event, name) => {
+        onActivity();
+        // 'rename' = created or removed: a new directory gets its own watch.
+        if (event === 'rename' && name && !SKIP.has(String(name))) void addTree(join(dir, String(name)));
+      });
+      w.on('error', () => {
+        w.close();
+        watchers.delete(dir);
+      });
+      watchers.set(dir, w);
+    } catch {
+      // Vanished or not a directory.
+    }
+  };
+  const addTree = async (dir: string) => {
+    const queue = [dir];
+    while (queue.length > 0 && watchers.size < maxDirs && !closed) {
+      const current = queue.shift()!;
+      const entries = await readdir(current, { withFileTypes: true }).catch(() => undefined);
+      if (!entries) continue; // a file, or gone
+      add(current);
+      for (const e of entries) if (e.isDirectory() && !SKIP.has(e.name)) queue.push(join(current, e.name));
+    }
+  };
+  await addTree(root);
+  return {
+    get watched() {
+      return watchers.size;
+    },
+    close() {
+      closed = true;
+      for (const w of watchers.values()) w.close();
+      watchers.clear();
+    },
+  };
+}

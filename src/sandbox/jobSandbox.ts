@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AgentInvocation } from '../agents/types.js';
+import { SandboxError } from '../errors.js';
+import type { SandboxMode } from '../jobs/JobSpec.js';
+import type { JobContext } from '../runner/JobContext.js';
+import { isUnder, probeBwrap, sandboxWrap } from './bwrap.js';
+
+/** The sandbox a job's commands run under, decided once per job. */
+export interface JobSandbox {
+  /** The job's mode: none, workspace-write or read-only. */
+  readonly mode: SandboxMode;
+  /** Wraps a command; `mode` overrides the job's (e.g. the reviewer runs read-only). */
+  wrap(inv: AgentInvocation, mode?: SandboxMode): Promise<AgentInvocation>;
+}
+
+/** Where Drover itself is installed (its `drover hook` must stay visible inside the sandbox). */
+const DROVER_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+/**
+ * Resolves the job's sandbox (cached on the context): the job's `sandbox`, else DROVER_SANDBOX, else
+ * auto = workspace-write when bubblewrap works here, none with a warning in the job log when it does
+ * not. An explicit mode that cannot be honoured fails the job (errorKind sandbox).
+ */
+export async function jobSandbox(ctx: JobContext): Promise<JobSandbox> {
+  if (ctx.sandbox) return ctx.sandbox;
+  const requested = ctx.spec.sandbox ?? ctx.config.sandboxDefault ?? 'auto';
+  let mode: SandboxMode = requested === 'auto' ? 'workspace-write' : requested;
+  const bwrap = ctx.config.hostEnv.DROVER_BWRAP || 'bwrap';
+  if (mode !== 'none') {
+    const status = await probeBwrap(bwrap);
+    if (!status.ok) {
+      if (requested !== 'auto') {
+        throw new SandboxError(`sandbox: "${requested}" was requested but ${status.reason}.`);
+      }
+      ctx.output.system(
+        `WARNING: no sandbox: ${status.reason}. The agent can write anywhere this runner can; pass --sandbox none (or DROVER_SANDBOX=none) to acknowledge.`,
+        'sandbox',
+        { mode: 'none', reason: status.reason },
+      );
+      mode = 'none';
+    }
+  }
+  const ws = ctx.workspace!;
+  const hide = hiddenPaths(ctx);
+  if (mode !== 'none') {
+    ctx.output.system(
+      `Sandbox: ${mode} (bubblewrap: read-only system, private /tmp and /proc, workspace ${
+        mode === 'read-only' ? 'read-only' : 'writable'
+      }, .git/hooks and .git/config read-only, network on)`,
+      'sandbox',
+      { mode },
+    );
+  } else if (requested === 'none') {
+    ctx.output.system('Sandbox: none (as requested)', 'sandbox', { mode });
+  }
+  const sandbox: JobSandbox = {
+    mode,
+    wrap: (inv, override) => {
+      const effective = mode === 'none' ? 'none' : (override ?? mode);
+      return sandboxWrap(inv, {
+        mode: effective,
+        bwrap,
+        workspace: ws.repoDir,
+        stateDir: ws.stateDir,
+        tmpDir: ws.tmpDir,
+        hide,
+      });
+    },
+  };
+  ctx.sandbox = sandbox;
+  ctx.wrapCommand = (inv) => sandbox.wrap(inv, sandbox.mode === 'none' ? 'none' : 'workspace-write');
+  return sandbox;
+}
+
+/**
+ * What a sandboxed command must not see even read-only: Drover's data dir (the job store, other jobs'
+ * output and artifacts), the work root (other jobs' workspaces), DROVER_CONFIG and the host HOME
+ * (credentials); each unless a program the job needs (node, Drover, the agent CLIs, PATH) lives in it.
+ */
+function hiddenPaths(ctx: JobContext): string[] {
+  const env = ctx.config.hostEnv;
+  const candidates = [ctx.config.dataDir, dirname(ctx.workspace!.root), env.DROVER_CONFIG, env.HOME];
+  const needed = [
+    process.execPath,
+    DROVER_ROOT,
+    ...(env.PATH ?? '').split(delimiter),
+    ...['CLAUDE_BIN', 'CODEX_BIN', 'GEMINI_BIN'].map((k) => env[k] ?? ''),
+  ].filter((p) => isAbsolute(p));
+  return candidates.filter(
+    (p): p is string =>
+      !!p && isAbsolute(p) && p !== '/' && existsSync(p) && !needed.some((n) => isUnder(n, p)),
+  );
+}

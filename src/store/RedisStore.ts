@@ -1,0 +1,320 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { InvalidInputError, StoreError } from '../errors.js';
+import { defaultBranch, JOB_ID_PATTERN, newJobId } from '../jobs/ids.js';
+import type { JobPatch, JobRecord } from '../jobs/JobRecord.js';
+import type { JobSpec } from '../jobs/JobSpec.js';
+import { JobStatus } from '../jobs/JobStatus.js';
+import type { OutputEntry } from '../jobs/OutputEntry.js';
+import { createLogger } from '../log/logger.js';
+import { decodeCursor, encodeCursor, pageLimit } from './cursor.js';
+import { PendingPatches } from './redis/PendingPatches.js';
+import { RedisClaimer } from './redis/RedisClaimer.js';
+import type { RedisContext } from './redis/RedisContext.js';
+import { createRedisClient, isConnectionError, maskRedisUrl } from './redis/redisConnection.js';
+import { hashToJob, patchPairs, RedisJobHash } from './redis/redisJobHash.js';
+import { CONSUMER_GROUP, RedisKeys } from './redis/redisKeys.js';
+import { outputArgs, parseOutputEntries, seqOfId } from './redis/redisOutput.js';
+import { parseRunnerHash, runnerHash } from './redis/redisRunners.js';
+import { APPEND_OUTPUT, CANCEL, ENQUEUE, FORGET_CONSUMER, UPDATE } from './redis/redisScripts.js';
+import { retryWhileDisconnected } from './redis/retryWhileDisconnected.js';
+import type { ClaimOptions, JobPage, JobStore, Lease, ListFilter, RunnerInfo } from './types.js';
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Prepended verbatim to every key (include the separator: `drover:`). */
+  prefix?: string;
+  /** Deliveries of one job above which it is failed/abandoned (default 3). */
+  maxAttempts?: number;
+  /** Pending this long without a heartbeat → another worker takes the entry over (default 60 s). */
+  claimIdleMs?: number;
+  /** MAXLEN of each job's output stream (default 100 000 entries). */
+  outputMaxLen?: number;
+  /** How long a final status or release is retried while Redis is unreachable (default 10 min). */
+  writeRetryMs?: number;
+  logger?: Logger;
+}
+
+/** Output entries per script call, and their total line bytes: keeps each EVAL small. */
+const APPEND_CHUNK_ENTRIES = 500;
+const APPEND_CHUNK_BYTES = 1 << 20;
+
+/**
+ * The Redis Streams backend: many workers on many machines share one Redis. Jobs are hashes
+ * `job:{id}`; work is stream `jobs:stream` read through consumer group `jobs:stream:runners`; output is
+ * stream `job:{id}:output`. Every status change is a Lua script, so a job ends exactly once.
+ */
+export class RedisStore implements JobStore {
+  readonly kind = 'redis' as const;
+  readonly keys: RedisKeys;
+  private readonly client: Redis;
+  private readonly ctx: RedisContext;
+  private readonly claimer: RedisClaimer;
+  private readonly url: string;
+  private closed = false;
+
+  private constructor(opts: RedisStoreOptions) {
+    const logger = (opts.logger ?? createLogger()).child({ component: 'redis' });
+    this.url = maskRedisUrl(opts.url);
+    this.keys = new RedisKeys(opts.prefix ?? '');
+    this.client = createRedisClient(opts.url, { logger, name: 'drover', reportConnection: true });
+    const ctx: RedisContext = {
+      client: this.client,
+      keys: this.keys,
+      logger,
+      maxAttempts: opts.maxAttempts ?? 3,
+      claimIdleMs: opts.claimIdleMs ?? 60_000,
+      outputMaxLen: opts.outputMaxLen ?? 100_000,
+      writeRetryMs: opts.writeRetryMs ?? 600_000,
+      patches: new PendingPatches((id, patch) => this.writePatch(id, patch), { logger }),
+      active: new Set(),
+    };
+    this.ctx = ctx;
+    this.claimer = new RedisClaimer(ctx, () =>
+      createRedisClient(opts.url, { logger, name: 'drover-reader' }),
+    );
+  }
+
+  /** Connects and checks Redis answers, so a wrong URL fails at once with a clear message. */
+  static async connect(opts: RedisStoreOptions): Promise<RedisStore> {
+    const store = new RedisStore(opts);
+    try {
+      await store.client.ping();
+    } catch (err) {
+      await store.close();
+      throw new StoreError(`Cannot reach Redis at ${store.url}: ${(err as Error).message}`, { cause: err });
+    }
+    return store;
+  }
+
+  /** Reads for commands: an outage becomes a StoreError naming the (masked) URL. */
+  private async read<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConnectionError(err)) throw err;
+      throw new StoreError(`Redis at ${this.url} is unreachable: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async enqueue(spec: JobSpec, opts: { id?: string } = {}): Promise<JobRecord> {
+    const id = opts.id ?? newJobId();
+    if (!JOB_ID_PATTERN.test(id)) {
+      throw new InvalidInputError('id: is not a job id', [{ path: 'id', message: 'is not a job id' }]);
+    }
+    const fields = [
+      'repo',
+      spec.repo,
+      'baseRef',
+      spec.baseRef ?? '',
+      'branch',
+      spec.branch ?? defaultBranch(id),
+    ];
+    try {
+      await this.read(() =>
+        ENQUEUE.run(
+          this.client,
+          [this.keys.job(id), this.keys.stream],
+          [
+            this.keys.prefix,
+            id,
+            JSON.stringify(spec),
+            new Date().toISOString(),
+            ...fields,
+            'agent',
+            spec.agent,
+          ],
+        ),
+      );
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`Cannot enqueue job ${id}: ${(err as Error).message}`, { cause: err });
+    }
+    const job = await this.get(id);
+    if (!job) throw new StoreError(`Job ${id} vanished from Redis`);
+    return job;
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const hash = RedisJobHash.parse(await this.read(() => this.client.hgetall(this.keys.job(id))));
+    return Object.keys(hash).length === 0 ? undefined : hashToJob(id, hash);
+  }
+
+  private async getMany(ids: string[]): Promise<(JobRecord | undefined)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.job(id));
+    const replies = (await this.read(() => pipeline.exec())) ?? [];
+    return ids.map((id, i) => {
+      const [err, value] = replies[i] ?? [null, {}];
+      const hash = RedisJobHash.safeParse(value);
+      if (err || !hash.success || Object.keys(hash.data).length === 0) return undefined;
+      return hashToJob(id, hash.data);
+    });
+  }
+
+  /** Newest first by id, from `jobs:index` or `jobs:status:{status}`; a repo filter scans (bounded). */
+  async list(filter: ListFilter = {}): Promise<JobPage> {
+    const limit = pageLimit(filter.limit);
+    const key = filter.status ? this.keys.status(filter.status) : this.keys.index;
+    let after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+    const jobs: JobRecord[] = [];
+    for (let round = 0; round < 20; round++) {
+      const want = filter.repo ? 200 : limit + 1 - jobs.length;
+      const ids = await this.read(() =>
+        this.client.zrevrangebylex(key, after ? `(${after}` : '+', '-', 'LIMIT', 0, want),
+      );
+      const records = await this.getMany(ids);
+      for (const [i, id] of ids.entries()) {
+        const job = records[i];
+        if (job && (!filter.repo || job.repo === filter.repo)) {
+          if (jobs.length === limit) return { jobs, nextCursor: encodeCursor(jobs[jobs.length - 1]!.id) };
+          jobs.push(job);
+        }
+        after = id;
+      }
+      if (ids.length < want) return { jobs, nextCursor: null };
+    }
+    // Scanned enough for one page: the caller continues from the last id looked at.
+    return { jobs, nextCursor: after ? encodeCursor(after) : null };
+  }
+
+  async countByStatus(): Promise<Record<JobStatus, number>> {
+    const pipeline = this.client.pipeline();
+    for (const status of JobStatus.options) pipeline.zcard(this.keys.status(status));
+    const replies = (await this.read(() => pipeline.exec())) ?? [];
+    return Object.fromEntries(JobStatus.options.map((s, i) => [s, Number(replies[i]?.[1] ?? 0)])) as Record<
+      JobStatus,
+      number
+    >;
+  }
+
+  claim(runnerId: string, opts: ClaimOptions): Promise<Lease | undefined> {
+    return this.claimer.claim(runnerId, opts);
+  }
+
+  /** Never throws on an outage: the patch is buffered and written when Redis returns. */
+  update(id: string, patch: JobPatch): Promise<void> {
+    return this.ctx.patches.update(id, patch);
+  }
+
+  private async writePatch(id: string, patch: JobPatch): Promise<void> {
+    const pairs = patchPairs(patch);
+    if (pairs.length === 0) return;
+    await UPDATE.run(this.client, [this.keys.job(id)], [this.keys.prefix, id, ...pairs]);
+  }
+
+  /** Idempotent per seq; throws on an outage (JobOutput retries the batch). */
+  async appendOutput(id: string, entries: OutputEntry[]): Promise<void> {
+    let start = 0;
+    while (start < entries.length) {
+      let end = start;
+      let bytes = 0;
+      while (
+        end < entries.length &&
+        end - start < APPEND_CHUNK_ENTRIES &&
+        (bytes < APPEND_CHUNK_BYTES || end === start)
+      ) {
+        bytes += entries[end]!.line.length;
+        end++;
+      }
+      await APPEND_OUTPUT.run(
+        this.client,
+        [this.keys.output(id)],
+        [this.ctx.outputMaxLen, ...outputArgs(entries.slice(start, end))],
+      );
+      start = end;
+    }
+  }
+
+  async readOutput(id: string, afterSeq: number, limit: number): Promise<OutputEntry[]> {
+    const reply = await this.read(() =>
+      this.client.xrange(
+        this.keys.output(id),
+        `${Math.max(0, Math.floor(afterSeq)) + 1}-0`,
+        '+',
+        'COUNT',
+        limit,
+      ),
+    );
+    return parseOutputEntries(reply);
+  }
+
+  async lastSeq(id: string): Promise<number> {
+    const last = await retryWhileDisconnected(
+      `job ${id}: read output position`,
+      () => this.client.xrevrange(this.keys.output(id), '+', '-', 'COUNT', 1),
+      { logger: this.ctx.logger.child({ jobId: id }), maxMs: this.ctx.writeRetryMs },
+    );
+    return last[0] ? seqOfId(last[0][0]) : 0;
+  }
+
+  async requestCancel(id: string): Promise<JobRecord | undefined> {
+    const known = await this.read(() =>
+      CANCEL.run(this.client, [this.keys.job(id)], [this.keys.prefix, id, new Date().toISOString()]),
+    );
+    return known === 1 ? this.get(id) : undefined;
+  }
+
+  async registerRunner(info: RunnerInfo, ttlMs: number): Promise<void> {
+    const key = this.keys.runner(info.id);
+    await this.client
+      .multi()
+      .del(key)
+      .hset(key, runnerHash(info))
+      .pexpire(key, ttlMs)
+      .zadd(this.keys.runners, Date.now() + ttlMs, info.id)
+      .exec();
+  }
+
+  async unregisterRunner(id: string): Promise<void> {
+    await this.client.multi().del(this.keys.runner(id)).zrem(this.keys.runners, id).exec();
+    // A stopped worker leaves the consumer group unless it still holds entries others must reclaim.
+    await FORGET_CONSUMER.run(this.client, [this.keys.stream], [CONSUMER_GROUP, id, '0']).catch(
+      () => undefined,
+    );
+  }
+
+  async listRunners(): Promise<RunnerInfo[]> {
+    // Scores are expiry times by each runner's clock: prune generously, the key's TTL decides liveness.
+    await this.read(() => this.client.zremrangebyscore(this.keys.runners, '-inf', Date.now() - 60_000));
+    const ids = await this.read(() => this.client.zrange(this.keys.runners, '0', '999'));
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.runner(id));
+    const replies = (await this.read(() => pipeline.exec())) ?? [];
+    return replies
+      .map(([, value]) => parseRunnerHash(value))
+      .filter((r): r is RunnerInfo => r !== undefined)
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** `user:{userId}:git_token`: an encrypted token (see secrets/tokenVault.ts). */
+  async setUserGitToken(userId: string, sealed: string): Promise<void> {
+    await this.read(() => this.client.set(this.keys.userGitToken(userId), sealed));
+  }
+
+  async deleteUserGitToken(userId: string): Promise<boolean> {
+    return (await this.read(() => this.client.del(this.keys.userGitToken(userId)))) === 1;
+  }
+
+  async getUserGitToken(userId: string): Promise<string | null> {
+    return retryWhileDisconnected(
+      `user ${userId}: read git token`,
+      () => this.client.get(this.keys.userGitToken(userId)),
+      { logger: this.ctx.logger, maxMs: 60_000 },
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.read(() => this.client.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ctx.patches.close();
+    this.claimer.close();
+    await Promise.race([this.client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    this.client.disconnect();
+  }
+}

@@ -1,0 +1,121 @@
+// The dashboard's client of the HTTP API (same origin). Types mirror the API's public contract.
+
+export const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'needs_human'] as const;
+export type JobStatus = (typeof STATUSES)[number];
+export const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled', 'needs_human'];
+export const AGENTS = ['claude', 'codex', 'gemini', 'command'] as const;
+export const SANDBOXES = ['workspace-write', 'read-only', 'none'] as const;
+
+export interface Job {
+  id: string;
+  status: JobStatus;
+  spec: Record<string, unknown> & { prompt?: string };
+  repo: string;
+  baseRef: string | null;
+  branch: string;
+  agent: string;
+  commit: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  errorKind: string | null;
+  errorMessage: string | null;
+  attempts: number;
+  costUsd: number | null;
+  turns: number | null;
+  prUrl: string | null;
+  phase: string | null;
+}
+
+export interface OutputEntry {
+  seq: number;
+  ts: string;
+  stream: 'stdout' | 'stderr' | 'system' | 'agent';
+  line: string;
+  type?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string,
+    readonly issues: Issue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN_KEY = 'drover.token';
+const tokenListeners = new Set<() => void>();
+
+export function getToken(): string {
+  return localStorage.getItem(TOKEN_KEY) ?? '';
+}
+
+export function setToken(token: string): void {
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
+  for (const listener of tokenListeners) listener();
+}
+
+/** Called when the token changes, or when the server refuses it (401). */
+export function onTokenChange(listener: () => void): () => void {
+  tokenListeners.add(listener);
+  return () => tokenListeners.delete(listener);
+}
+
+let unauthorized = false;
+export function isUnauthorized(): boolean {
+  return unauthorized;
+}
+
+export function authHeaders(): Record<string, string> {
+  const token = getToken();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+export function noteUnauthorized(value: boolean): void {
+  if (unauthorized === value) return;
+  unauthorized = value;
+  for (const listener of tokenListeners) listener();
+}
+
+export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const headers: Record<string, string> = { ...authHeaders(), accept: 'application/json' };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  noteUnauthorized(res.status === 401);
+  const body = (await res.json().catch(() => ({}))) as { error?: string; code?: string; issues?: Issue[] };
+  if (!res.ok) {
+    throw new ApiError(res.status, body.error ?? `HTTP ${res.status}`, body.code ?? 'E_HTTP', body.issues ?? []);
+  }
+  return body as T;
+}
+
+export interface JobPage {
+  jobs: Job[];
+  nextCursor: string | null;
+}
+
+export function listJobs(filter: { status?: string; repo?: string; limit?: number; cursor?: string }) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') q.set(k, String(v));
+  return api<JobPage>(`/api/jobs${q.size ? `?${q}` : ''}`);
+}
+
+export const getJob = (id: string) => api<Job>(`/api/jobs/${encodeURIComponent(id)}`);
+export const cancelJob = (id: string) => api<Job>(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
+export const createJob = (spec: Record<string, unknown>) => api<Job>('/api/jobs', { method: 'POST', body: spec });

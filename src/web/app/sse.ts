@@ -1,0 +1,99 @@
+import { authHeaders, type Job, noteUnauthorized, type OutputEntry, TERMINAL } from './api';
+
+export interface FollowHandlers {
+  onEntry(entry: OutputEntry): void;
+  onJob(job: Job): void;
+  /** The stream is over (end marker, or the job ended and everything was seen). */
+  onEnd(): void;
+  onState?(state: 'live' | 'reconnecting' | 'unauthorized'): void;
+}
+
+interface Message {
+  id: string | undefined;
+  event: string;
+  data: string;
+}
+
+/** Splits an SSE byte stream into messages (https://html.spec.whatwg.org/#event-stream-interpretation). */
+async function readEvents(body: ReadableStream<Uint8Array>, onMessage: (m: Message) => void): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let msg: Message = { id: undefined, event: 'message', data: '' };
+  let hasData = false;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    const lines = buffer.split(/\r\n|\r|\n/);
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '') {
+        if (hasData) onMessage(msg);
+        msg = { id: undefined, event: 'message', data: '' };
+        hasData = false;
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'data') {
+        msg.data += (hasData ? '\n' : '') + value;
+        hasData = true;
+      } else if (field === 'event') msg.event = value;
+      else if (field === 'id') msg.id = value;
+    }
+  }
+}
+
+/**
+ * Follows a job's event stream with fetch (so the token goes in a header, never in the URL), and
+ * reconnects with Last-Event-ID after a drop: the server resends exactly what was missed.
+ * Returns a function that stops following.
+ */
+export function followJob(jobId: string, handlers: FollowHandlers): () => void {
+  const controller = new AbortController();
+  let lastId = '0';
+  let ended = false;
+  let terminal = false;
+  const run = async () => {
+    for (let attempt = 0; !controller.signal.aborted && !ended; attempt++) {
+      try {
+        const res = await fetch(`/api/jobs/${encodeURIComponent(jobId)}/events`, {
+          headers: { ...authHeaders(), accept: 'text/event-stream', 'last-event-id': lastId },
+          signal: controller.signal,
+        });
+        noteUnauthorized(res.status === 401);
+        if (res.status === 401) {
+          handlers.onState?.('unauthorized');
+          return;
+        }
+        if (res.status === 204) break;
+        if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+        attempt = 0;
+        handlers.onState?.('live');
+        await readEvents(res.body, (m) => {
+          if (m.event === 'job') {
+            const job = JSON.parse(m.data) as Job;
+            terminal = TERMINAL.includes(job.status);
+            return handlers.onJob(job);
+          }
+          if (m.id !== undefined) lastId = m.id;
+          handlers.onEntry(JSON.parse(m.data) as OutputEntry);
+          if (m.event === 'end') ended = true;
+        });
+        // A stream that closes after a terminal job record is the normal end, too.
+        if (terminal) break;
+      } catch {
+        if (controller.signal.aborted) return;
+      }
+      if (ended) break;
+      handlers.onState?.('reconnecting');
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** Math.min(attempt, 4))));
+    }
+    if (!controller.signal.aborted) handlers.onEnd();
+  };
+  void run();
+  return () => controller.abort();
+}

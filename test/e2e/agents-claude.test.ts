@@ -1,0 +1,82 @@
+// The real `claude` CLI driven by Drover: its Stop hook (`drover hook`) and its own budget limits.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDrover } from '../support/drover.js';
+import { type BareRepo, branchFiles, createBareRepo } from '../support/gitRepos.js';
+import { jobLog, logText } from '../support/jobLog.js';
+import { type AnthropicServer, CLAUDE_TEST_MODEL, startAnthropicServer } from '../support/models/anthropic.js';
+import { cliBin } from '../support/models/cli.js';
+
+const KEY = 'sk-ant-test-secret-0123456789';
+let repo: BareRepo;
+let dir: string;
+let hostHome: string;
+const servers: AnthropicServer[] = [];
+
+beforeAll(async () => {
+  repo = await createBareRepo();
+  dir = mkdtempSync(join(tmpdir(), 'drover-claude-'));
+  hostHome = join(dir, 'host-home');
+  mkdirSync(hostHome);
+});
+afterAll(async () => {
+  for (const s of servers) await s.close();
+  await repo.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const run = (url: string, ...args: string[]) =>
+  runDrover(
+    ['run', '--repo', repo.bareDir, '--data-dir', join(dir, 'data'), '--agent', 'claude', '--model', CLAUDE_TEST_MODEL, '--json', ...args],
+    {
+      env: {
+        HOME: hostHome,
+        DROVER_WORK_DIR: join(dir, 'work'),
+        ANTHROPIC_BASE_URL: url,
+        ANTHROPIC_API_KEY: KEY,
+        CLAUDE_CODE_MAX_RETRIES: '0',
+        CLAUDE_BIN: cliBin('claude'),
+        DROVER_KILL_GRACE: '1s',
+      },
+      timeoutMs: 170_000,
+    },
+  );
+
+describe('claude agent', () => {
+  it('works in the sandbox, and its Stop hook reports that it declared itself done', async () => {
+    const srv = await startAnthropicServer([
+      { toolUse: { name: 'Bash', input: { command: 'echo "hello from claude" > hello.txt' } } },
+      { text: 'Created hello.txt.' },
+    ]);
+    servers.push(srv);
+    const res = await run(srv.url, '--prompt', 'Create hello.txt');
+    const job = JSON.parse(res.stdout);
+    expect(job, res.stderr).toMatchObject({ status: 'succeeded', agent: 'claude' });
+    expect(job.turns).toBeGreaterThanOrEqual(2);
+    expect(job.costUsd).toBeGreaterThan(0);
+    expect((await branchFiles(repo.bareDir, job.branch))['hello.txt']).toBe('hello from claude\n');
+
+    const log = await jobLog(job.id, join(dir, 'data'));
+    const done = log.find((e) => e.type === 'agent.done');
+    expect(done, logText(log)).toMatchObject({ stream: 'agent', data: { type: 'agent.done', message: 'Created hello.txt.' } });
+    expect(logText(log)).toContain('Sandbox: workspace-write');
+    // Installed per job (--settings, CLAUDE_CONFIG_DIR): nothing written to the runner's own ~/.claude.
+    expect(existsSync(join(hostHome, '.claude'))).toBe(false);
+    expect(existsSync(join(hostHome, '.claude.json'))).toBe(false);
+  }, 180_000);
+
+  it('stopping at its own --max-turns ends the job failed/budget', async () => {
+    const srv = await startAnthropicServer({
+      turns: [{ toolUse: { name: 'Bash', input: { command: 'echo round {{n}}' } } }],
+      repeatLast: true,
+    });
+    servers.push(srv);
+    const res = await run(srv.url, '--prompt', 'Loop forever', '--max-turns', '2', '--allow-no-changes');
+    const job = JSON.parse(res.stdout);
+    expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });
+    expect(job.errorMessage).toMatch(/turn budget/);
+    expect(srv.turnsServed()).toBeLessThanOrEqual(3);
+  }, 180_000);
+});

@@ -1,0 +1,86 @@
+// The real `gemini` CLI driven by Drover against our scripted Gemini API server on loopback.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDrover } from '../support/drover.js';
+import { type BareRepo, branchFiles, createBareRepo } from '../support/gitRepos.js';
+import { jobLog, logText } from '../support/jobLog.js';
+import { cliBin } from '../support/models/cli.js';
+import { GEMINI_TEST_MODEL, type GeminiServer, startGeminiServer } from '../support/models/gemini.js';
+import { processesMatching } from '../support/processes.js';
+
+const KEY = 'gemini-test-secret-0123456789';
+let repo: BareRepo;
+let dir: string;
+let pricesFile: string;
+const servers: GeminiServer[] = [];
+
+beforeAll(async () => {
+  repo = await createBareRepo();
+  dir = mkdtempSync(join(tmpdir(), 'drover-gemini-'));
+  pricesFile = join(dir, 'prices.json');
+  writeFileSync(pricesFile, JSON.stringify({ [GEMINI_TEST_MODEL]: { input: 1, output: 10 } }));
+});
+afterAll(async () => {
+  for (const s of servers) await s.close();
+  await repo.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const run = (url: string, ...args: string[]) =>
+  runDrover(
+    ['run', '--repo', repo.bareDir, '--data-dir', join(dir, 'data'), '--agent', 'gemini', '--model', GEMINI_TEST_MODEL, '--json', ...args],
+    {
+      env: {
+        DROVER_WORK_DIR: join(dir, 'work'),
+        GOOGLE_GEMINI_BASE_URL: url,
+        GEMINI_API_KEY: KEY,
+        DROVER_PRICES_FILE: pricesFile,
+        GEMINI_BIN: cliBin('gemini'),
+        DROVER_KILL_GRACE: '1s',
+      },
+      timeoutMs: 150_000,
+    },
+  );
+
+describe('gemini agent', () => {
+  it('runs a shell command and writes a file; the change lands on the pushed branch and usage is recorded', async () => {
+    const srv = await startGeminiServer([
+      { text: 'Creating the greeting.', functionCall: { name: 'run_shell_command', args: { command: 'echo "hello from gemini" > hello.txt' } } },
+      { functionCall: { name: 'write_file', args: { file_path: 'notes/added.md', content: '# Added by gemini\n' } } },
+      { text: 'Done: hello.txt and notes/added.md.' },
+    ]);
+    servers.push(srv);
+    const res = await run(srv.url, '--prompt', 'Add a greeting file and a note');
+    const job = JSON.parse(res.stdout);
+    expect(job, res.stderr).toMatchObject({ status: 'succeeded', agent: 'gemini', turns: 3 });
+    // 3 replies × (1400 in, 70 out) at $1 / $10 per million tokens.
+    expect(job.costUsd).toBeCloseTo((3 * 1400 + 3 * 70 * 10) / 1e6, 9);
+
+    const files = await branchFiles(repo.bareDir, job.branch);
+    expect(files['hello.txt']).toBe('hello from gemini\n');
+    expect(files['notes/added.md']).toBe('# Added by gemini\n');
+
+    const text = logText(await jobLog(job.id, join(dir, 'data')));
+    expect(text).toContain('[agent:agent.tool_call] → run_shell_command');
+    expect(text).toContain('[agent:agent.usage] tokens in 4200 out 210');
+    expect(text).toMatch(/\[agent:agent\.result\] done: Done: hello\.txt/);
+    expect(srv.allRequests.find((r) => r.main)?.headers['x-goog-api-key']).toBe(KEY);
+    expect(text).not.toContain(KEY);
+  }, 150_000);
+
+  it('a model that never stops ends failed/budget after --max-turns (its own limit, mapped to budget)', async () => {
+    const marker = `${process.pid}5201`;
+    const srv = await startGeminiServer({
+      turns: [{ functionCall: { name: 'run_shell_command', args: { command: `echo round {{n}}; (sleep ${marker} >/dev/null 2>&1 &)` } } }],
+      repeatLast: true,
+    });
+    servers.push(srv);
+    const res = await run(srv.url, '--prompt', 'Loop forever', '--max-turns', '3', '--allow-no-changes');
+    const job = JSON.parse(res.stdout);
+    expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });
+    expect(srv.turnsServed()).toBeLessThanOrEqual(4);
+    expect(processesMatching(`sleep ${marker}`)).toEqual([]);
+  }, 150_000);
+});

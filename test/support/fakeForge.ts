@@ -1,0 +1,67 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+// Shared plumbing of the fake GitHub and GitLab REST servers: loopback HTTP, JSON bodies, and a
+// record of every request so tests assert what the forge actually received.
+
+export interface ForgeRequest {
+  method: string;
+  /** Raw path (percent-encoding kept) without the query string. */
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  status?: number;
+}
+
+export type ForgeHandler = (req: ForgeRequest) => { status: number; body: unknown } | undefined;
+
+export interface FakeForge {
+  url: string;
+  requests: ForgeRequest[];
+  close(): Promise<void>;
+}
+
+export async function startFakeForge(handle: ForgeHandler): Promise<FakeForge> {
+  const requests: ForgeRequest[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        body = raw;
+      }
+      const record: ForgeRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: req.headers,
+        body,
+      };
+      requests.push(record);
+      const answer = handle(record) ?? { status: 404, body: { message: 'Not Found' } };
+      record.status = answer.status;
+      res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(answer.body));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

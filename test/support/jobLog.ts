@@ -1,0 +1,23 @@
+// Reads a finished job's record and output through the built CLI (status --json, logs --json).
+import type { OutputEntry } from '../../src/jobs/OutputEntry.js';
+import { runDrover } from './drover.js';
+
+export async function jobRecord(id: string, dataDir: string): Promise<Record<string, unknown>> {
+  const res = await runDrover(['status', id, '--json', '--data-dir', dataDir]);
+  if (res.code !== 0) throw new Error(`drover status ${id} failed: ${res.stderr}`);
+  return JSON.parse(res.stdout) as Record<string, unknown>;
+}
+
+export async function jobLog(id: string, dataDir: string): Promise<OutputEntry[]> {
+  const res = await runDrover(['logs', id, '--json', '--data-dir', dataDir]);
+  if (res.code !== 0) throw new Error(`drover logs ${id} failed: ${res.stderr}`);
+  return res.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as OutputEntry);
+}
+
+/** All log lines as text, one per entry (for "the output shows it" assertions). */
+export function logText(entries: OutputEntry[]): string {
+  return entries.map((e) => `[${e.stream}${e.type ? `:${e.type}` : ''}] ${e.line}`).join('\n');
+}
