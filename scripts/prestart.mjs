@@ -2,7 +2,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const built = ['../dist/cli/main.js', '../dist/web/index.html'].every((f) => existsSync(new URL(f, import.meta.url)));
+const built = ['../dist/cli/main.js', '../dist/web/index.html'].every((f) =>
+  existsSync(new URL(f, import.meta.url)),
+);
 if (!built) {
   console.error('drover: dist/ is missing or incomplete; running npm run build first');
   const res = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });

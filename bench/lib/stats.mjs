@@ -18,16 +18,20 @@ export function round(x, digits = 2) {
   return Math.round(x * f) / f;
 }
 
-/** Runs the thunks in alternation (a, b, a, b...) `runs` times after `warmup` rounds; returns ms per thunk. */
-export async function interleaved(thunks, { runs, warmup = 1, between } = {}) {
-  const times = Object.fromEntries(Object.keys(thunks).map((k) => [k, []]));
+/**
+ * Runs each thunk `runs` times after `warmup` rounds, rotating their order every round so none is
+ * always first (the first after a cleanup pays for it on some disks). Returns ms per thunk.
+ */
+export async function interleaved(thunks, { runs, warmup = 1 } = {}) {
+  const names = Object.keys(thunks);
+  const times = Object.fromEntries(names.map((k) => [k, []]));
   for (let i = 0; i < warmup + runs; i++) {
-    for (const [name, fn] of Object.entries(thunks)) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(i + j) % names.length];
       const start = performance.now();
-      await fn(i);
+      await thunks[name](i);
       const ms = performance.now() - start;
       if (i >= warmup) times[name].push(ms);
-      if (between) await between(name, i);
     }
   }
   return times;

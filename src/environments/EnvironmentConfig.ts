@@ -63,7 +63,10 @@ export function fieldErrors(error: z.ZodError): string {
       const at = issue.path.map(String).join('.');
       if (issue.code === 'unrecognized_keys')
         return issue.keys.map((k) => `${at ? `${at}.` : ''}${k}: unknown field`).join('; ');
-      return `${at || '(root)'}: ${issue.message}`;
+      // A bad record key: say what is wrong with it rather than "Invalid key in record".
+      const message =
+        issue.code === 'invalid_key' ? issue.issues.map((i) => i.message).join(', ') : issue.message;
+      return `${at || '(root)'}: ${message}`;
     })
     .join('; ');
 }

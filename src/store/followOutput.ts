@@ -14,7 +14,7 @@ export interface FollowOptions {
 
 /**
  * Yields a job's output in seq order from afterSeq on, exactly once each. Following stops at the
- * end marker, or when the job is terminal and nothing more arrives (jobs that never ran).
+ * end marker of a terminal job, or when the job is terminal and nothing more arrives.
  */
 export async function* followOutput(
   store: JobStore,
@@ -29,7 +29,16 @@ export async function* followOutput(
     for (const entry of page) {
       after = entry.seq;
       yield entry;
-      if (entry.type === 'end') return;
+      // An end marker followed by a retry (the runner died after writing it) is not the end:
+      // trust it only once the job is terminal.
+      if (
+        entry.type === 'end' &&
+        opts.follow &&
+        isTerminal((await store.get(jobId))?.status ?? 'succeeded')
+      ) {
+        const rest = await store.readOutput(jobId, after, 1);
+        if (rest.length === 0) return;
+      }
     }
     if (page.length === pageSize) continue;
     if (!opts.follow) return;

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrover } from '../support/drover.js';
-import { readSse, type ServeHandle, type SseMessage, startServe, TEST_TOKEN } from '../support/droverServer.js';
+import {
+  readSse,
+  type ServeHandle,
+  type SseMessage,
+  startServe,
+  TEST_TOKEN,
+} from '../support/droverServer.js';
 import { type BareRepo, createBareRepo, readFileAtRef } from '../support/gitRepos.js';
 
 // The real `drover serve` (built CLI) on a loopback port, with embedded workers running command agents
@@ -17,15 +23,23 @@ let repo: BareRepo;
 let server: ServeHandle;
 const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 
-async function call(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+async function call(
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...auth, ...init.headers };
   let body: string | undefined;
   if (init.body !== undefined) {
     headers['content-type'] ??= 'application/json';
     body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
   }
-  const res = await fetch(`${server.url}${path}`, { method: init.method ?? 'GET', headers, ...(body ? { body } : {}) });
+  const res = await fetch(`${server.url}${path}`, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(body ? { body } : {}),
+  });
   const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies of many shapes, checked by the assertions
   let json: any;
   try {
     json = JSON.parse(text);
@@ -57,8 +71,11 @@ async function storedLog(id: string): Promise<Entry[]> {
   throw new Error('logs did not end');
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies of many shapes, checked by the assertions
+const body = (res: Response): Promise<any> => res.json();
 const entriesOf = (messages: SseMessage[]) => messages.filter((m) => m.id !== undefined);
-const jobEvents = (messages: SseMessage[]) => messages.filter((m) => m.event === 'job').map((m) => JSON.parse(m.data));
+const jobEvents = (messages: SseMessage[]) =>
+  messages.filter((m) => m.event === 'job').map((m) => JSON.parse(m.data));
 
 beforeAll(async () => {
   repo = await createBareRepo();
@@ -84,16 +101,21 @@ describe('drover serve: auth', () => {
       ['GET', '/api/openapi.json'],
     ];
     for (const [method, path] of routes) {
-      for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: TEST_TOKEN }]) {
+      const variants: Record<string, string>[] = [
+        {},
+        { authorization: 'Bearer wrong-token-0123456789' },
+        { authorization: TEST_TOKEN },
+      ];
+      for (const headers of variants) {
         const res = await fetch(`${server.url}${path}`, { method, headers });
         expect(res.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401);
         expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="drover"/);
-        expect((await res.json()).code).toBe('E_UNAUTHORIZED');
+        expect((await body(res)).code).toBe('E_UNAUTHORIZED');
       }
     }
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${server.url}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ready', store: 'sqlite' });
+    expect(await body(ready)).toEqual({ status: 'ready', store: 'sqlite' });
     const ui = await fetch(`${server.url}/`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('<div id="app">');
@@ -124,19 +146,32 @@ describe('drover serve: input validation', () => {
     const notJson = await call('/api/jobs', { method: 'POST', body: '{"repo": ' });
     expect(notJson.status).toBe(400);
     expect(notJson.json.issues[0].path).toBe('body');
-    const empty = await call('/api/jobs', { method: 'POST', body: '' , headers: { 'content-type': 'application/json' } });
+    const empty = await call('/api/jobs', {
+      method: 'POST',
+      body: '',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(empty.status).toBe(400);
     expect(empty.json.issues).toEqual([{ path: 'body', message: 'a job spec JSON object is required' }]);
 
     const query = await call('/api/jobs?status=done&limit=9999&colour=1');
     expect(query.status).toBe(400);
-    expect(query.json.issues.map((i: { path: string }) => i.path).sort()).toEqual(['colour', 'limit', 'status']);
+    expect(query.json.issues.map((i: { path: string }) => i.path).sort()).toEqual([
+      'colour',
+      'limit',
+      'status',
+    ]);
     expect((await call('/api/jobs?cursor=!!')).json.issues[0].path).toBe('cursor');
-    expect((await call('/api/jobs/NOT..AN..ID')).json.issues[0]).toEqual({ path: 'id', message: 'is not a job id' });
+    expect((await call('/api/jobs/NOT..AN..ID')).json.issues[0]).toEqual({
+      path: 'id',
+      message: 'is not a job id',
+    });
     expect((await call('/api/jobs/2aaaaaaaaaaaaaaaaaaaaaaaaa')).status).toBe(404);
     const logs = await call('/api/jobs/2aaaaaaaaaaaaaaaaaaaaaaaaa/logs?after=-1');
     expect(logs.json.issues[0].path).toBe('after');
-    const events = await call('/api/jobs/2aaaaaaaaaaaaaaaaaaaaaaaaa/events', { headers: { 'last-event-id': 'abc' } });
+    const events = await call('/api/jobs/2aaaaaaaaaaaaaaaaaaaaaaaaa/events', {
+      headers: { 'last-event-id': 'abc' },
+    });
     expect(events.status).toBe(400);
     expect(events.json.issues[0].path).toBe('Last-Event-ID');
   });
@@ -153,7 +188,9 @@ describe('drover serve: jobs and live events', () => {
   it('creates a job, streams it over SSE to the end, and the stream matches the stored log', async () => {
     const created = await call('/api/jobs', {
       method: 'POST',
-      body: commandJob('for i in $(seq 1 12); do echo "line $i"; sleep 0.05; done; echo oops >&2; echo hi > api.txt'),
+      body: commandJob(
+        'for i in $(seq 1 12); do echo "line $i"; sleep 0.05; done; echo oops >&2; echo hi > api.txt',
+      ),
     });
     expect(created.status).toBe(201);
     const job = created.json;
@@ -170,7 +207,11 @@ describe('drover serve: jobs and live events', () => {
     for (const [i, m] of events.entries()) {
       const entry = streamed[i]!;
       expect(m.id).toBe(String(entry.seq));
-      expect(m.event).toBe(entry.stream === 'system' && ['phase', 'status', 'end'].includes(entry.type ?? '') ? entry.type : entry.stream);
+      expect(m.event).toBe(
+        entry.stream === 'system' && ['phase', 'status', 'end'].includes(entry.type ?? '')
+          ? entry.type
+          : entry.stream,
+      );
     }
     expect(streamed.at(-1)?.type).toBe('end');
     expect(streamed.map((e) => e.seq)).toEqual(streamed.map((_, i) => i + 1));
@@ -180,13 +221,9 @@ describe('drover serve: jobs and live events', () => {
     expect(streamed.some((e) => e.stream === 'stderr' && e.line === 'oops')).toBe(true);
     const phases = events.filter((m) => m.event === 'phase').map((m) => JSON.parse(m.data).data.phase);
     // In order (other phases, e.g. setup, may sit between them).
-    expect(phases.filter((p) => ['preparing', 'cloning', 'agent', 'committing', 'pushing'].includes(p))).toEqual([
-      'preparing',
-      'cloning',
-      'agent',
-      'committing',
-      'pushing',
-    ]);
+    expect(
+      phases.filter((p) => ['preparing', 'cloning', 'agent', 'committing', 'pushing'].includes(p)),
+    ).toEqual(['preparing', 'cloning', 'agent', 'committing', 'pushing']);
     // Status changes arrive as events too, the terminal record last.
     const records = jobEvents(sse.messages);
     expect(records.at(-1)).toMatchObject({ id: job.id, status: 'succeeded' });
@@ -212,9 +249,15 @@ describe('drover serve: jobs and live events', () => {
     expect(metrics).toContain('# TYPE drover_agent_cost_usd_total counter');
     // The duration is observed once the terminal status is stored, just after the end marker.
     await expect
-      .poll(async () => (await (await fetch(`${server.url}/metrics`)).text()).match(/^drover_job_duration_seconds_count\{status="succeeded"\} (\d+)/m)?.[1], {
-        timeout: 20_000,
-      })
+      .poll(
+        async () =>
+          (await (await fetch(`${server.url}/metrics`)).text()).match(
+            /^drover_job_duration_seconds_count\{status="succeeded"\} (\d+)/m,
+          )?.[1],
+        {
+          timeout: 20_000,
+        },
+      )
       .toMatch(/^[1-9]/);
   });
 
@@ -277,24 +320,30 @@ describe('drover serve: jobs and live events', () => {
 describe('drover serve: queue without workers', () => {
   let queueServer: ServeHandle;
   beforeAll(async () => {
-    queueServer = await startServe({ args: ['--no-workers', '--rate-limit', '4'], env: { DROVER_LOG_LEVEL: 'info' } });
+    queueServer = await startServe({
+      args: ['--no-workers', '--rate-limit', '4'],
+      env: { DROVER_LOG_LEVEL: 'info' },
+    });
   });
   afterAll(async () => {
     expect((await queueServer.stop()).code).toBe(0);
   });
   const q = (path: string, init: RequestInit = {}) =>
-    fetch(`${queueServer.url}${path}`, { ...init, headers: { ...auth, 'content-type': 'application/json', ...init.headers } });
+    fetch(`${queueServer.url}${path}`, {
+      ...init,
+      headers: { ...auth, 'content-type': 'application/json', ...init.headers },
+    });
 
   it('pages and filters the job list, cancels a queued job at once, rate-limits creation, serves OpenAPI', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await q('/api/jobs', { method: 'POST', body: JSON.stringify(commandJob(`echo ${i}`)) });
       expect(res.status).toBe(201);
-      ids.push((await res.json()).id);
+      ids.push((await body(res)).id);
     }
-    const page1 = await (await q('/api/jobs?limit=2')).json();
+    const page1 = await body(await q('/api/jobs?limit=2'));
     expect(page1.jobs.map((j: { id: string }) => j.id)).toEqual([ids[2], ids[1]]);
-    const page2 = await (await q(`/api/jobs?limit=2&cursor=${page1.nextCursor}`)).json();
+    const page2 = await body(await q(`/api/jobs?limit=2&cursor=${page1.nextCursor}`));
     expect(page2).toEqual({ jobs: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
 
     // A queued job's stream ends once it is cancelled (no end marker: it never ran).
@@ -302,30 +351,38 @@ describe('drover serve: queue without workers', () => {
     await new Promise((r) => setTimeout(r, 500));
     const cancelled = await q(`/api/jobs/${ids[0]}/cancel`, { method: 'POST' });
     expect(cancelled.status).toBe(200);
-    expect((await cancelled.json()).status).toBe('cancelled');
+    expect((await body(cancelled)).status).toBe('cancelled');
     const sse = await streaming;
     expect(jobEvents(sse.messages).map((j) => j.status)).toEqual(['queued', 'cancelled']);
 
-    const queued = await (await q(`/api/jobs?status=queued&repo=${encodeURIComponent(repo.bareDir)}`)).json();
+    const queued = await body(await q(`/api/jobs?status=queued&repo=${encodeURIComponent(repo.bareDir)}`));
     expect(queued.jobs.map((j: { id: string }) => j.id)).toEqual([ids[2], ids[1]]);
 
     const fourth = await q('/api/jobs', { method: 'POST', body: JSON.stringify(commandJob('true')) });
     expect(fourth.status).toBe(201);
     const limited = await q('/api/jobs', { method: 'POST', body: JSON.stringify(commandJob('true')) });
     expect(limited.status).toBe(429);
-    expect((await limited.json()).code).toBe('E_RATE_LIMITED');
+    expect((await body(limited)).code).toBe('E_RATE_LIMITED');
 
-    const doc = await (await q('/api/openapi.json')).json();
+    const doc = await body(await q('/api/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/cancel', '/api/jobs/{id}/logs', '/api/jobs/{id}/events']),
+      expect.arrayContaining([
+        '/api/jobs',
+        '/api/jobs/{id}',
+        '/api/jobs/{id}/cancel',
+        '/api/jobs/{id}/logs',
+        '/api/jobs/{id}/events',
+      ]),
     );
     expect(doc.components.schemas.JobSpec.properties.repo).toBeDefined();
 
     // Request logs carry a request id (echoed as x-request-id) and never the token.
     const traced = await q('/api/jobs?limit=1', { headers: { 'x-request-id': 'trace-me-123' } });
     expect(traced.headers.get('x-request-id')).toBe('trace-me-123');
-    await expect.poll(() => queueServer.output().stderr, { timeout: 10_000 }).toContain('"reqId":"trace-me-123"');
+    await expect
+      .poll(() => queueServer.output().stderr, { timeout: 10_000 })
+      .toContain('"reqId":"trace-me-123"');
     expect(queueServer.output().stderr).not.toContain(TEST_TOKEN);
   });
 });

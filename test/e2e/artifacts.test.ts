@@ -236,6 +236,7 @@ describe('artifacts', () => {
       // The fix round resumed the session: its first request carries the whole earlier conversation.
       const fixRequest = JSON.stringify(srv.requests[2]);
       expect(fixRequest).toContain('Make status.txt say good');
+      expect(fixRequest).toContain('echo first > status.txt');
       expect(fixRequest).toContain('Verification failed (fix round 1 of 2)');
       expect(fixRequest).toContain('Command: grep -qx good status.txt');
 

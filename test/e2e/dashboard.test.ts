@@ -43,6 +43,10 @@ afterAll(async () => {
   rmSync(gateDir, { recursive: true, force: true });
 });
 
+/** Page width against the viewport (a string: it runs in the browser, outside this file's types). */
+const WIDTHS = '({ doc: document.documentElement.scrollWidth, view: innerWidth })';
+type Widths = { doc: number; view: number };
+
 /** Log box scroll position: at the bottom (following) or not. */
 const logScroll = (page: Page) =>
   page.$eval('[data-testid=log]', (el) => ({
@@ -65,7 +69,7 @@ describe('dashboard', () => {
     await page.fill('input[name=token]', TEST_TOKEN);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('No jobs yet.').waitFor(WAIT);
-    expect(await page.evaluate(() => localStorage.getItem('drover.token'))).toBe(TEST_TOKEN);
+    expect(await page.evaluate<string | null>("localStorage.getItem('drover.token')")).toBe(TEST_TOKEN);
 
     // The form shows the server's field-level errors.
     await page.locator('nav').getByRole('link', { name: 'New job' }).click();
@@ -73,7 +77,10 @@ describe('dashboard', () => {
     await page.fill('textarea[name=prompt]', 'Print some lines');
     await page.selectOption('select[name=agent]', 'command');
     await page.getByRole('button', { name: 'Submit job' }).click();
-    await page.locator('label.invalid', { hasText: 'Repository' }).getByText('transport is not allowed').waitFor(WAIT);
+    await page
+      .locator('label.invalid', { hasText: 'Repository' })
+      .getByText('transport is not allowed')
+      .waitFor(WAIT);
     await page.locator('label.invalid', { hasText: 'Command' }).getByText('is required').waitFor(WAIT);
     await page.screenshot({ path: join(SHOTS, 'dashboard-form-errors.png'), fullPage: true });
 
@@ -121,9 +128,10 @@ describe('dashboard', () => {
     await page.getByText('● live').or(page.getByText('ended')).first().waitFor(WAIT);
     await page.screenshot({ path: join(SHOTS, 'dashboard-job.png'), fullPage: true });
 
-    const record = await (
-      await fetch(`${server.url}/api/jobs/${jobId}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })
-    ).json();
+    const res = await fetch(`${server.url}/api/jobs/${jobId}`, {
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+    });
+    const record = (await res.json()) as { status: string; branch: string };
     expect(record.status).toBe('succeeded');
     expect(await readFileAtRef(repo.bareDir, record.branch, 'ui.txt')).toBe('done\n');
 
@@ -141,12 +149,12 @@ describe('dashboard', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator('nav').getByRole('link', { name: 'Jobs' }).click();
     await row.waitFor(WAIT);
-    const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: innerWidth }));
+    const widths = await page.evaluate<Widths>(WIDTHS);
     expect(widths.doc).toBeLessThanOrEqual(widths.view);
     await page.screenshot({ path: join(SHOTS, 'dashboard-narrow-list.png'), fullPage: true });
     await row.locator('a.mono').click();
     await log.getByText('after 20', { exact: true }).waitFor({ ...WAIT, state: 'attached' });
-    const narrow = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: innerWidth }));
+    const narrow = await page.evaluate<Widths>(WIDTHS);
     expect(narrow.doc).toBeLessThanOrEqual(narrow.view);
     await page.screenshot({ path: join(SHOTS, 'dashboard-narrow-job.png') });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 // dir, no RDB snapshots, optionally AOF so data survives a stop/start on the same port.
 
 export interface RedisServerOptions {
-  /** appendonly yes (fsync every write) so a restart keeps everything acknowledged. */
+  /** appendonly yes, so a stop (SIGTERM flushes the AOF) and start keeps everything. */
   persistent?: boolean;
 }
 
@@ -75,7 +75,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
       '--appendonly',
       opts.persistent ? 'yes' : 'no',
       '--appendfsync',
-      'always',
+      'everysec',
       '--loglevel',
       'warning',
     ];

@@ -1,8 +1,22 @@
 // The dashboard's client of the HTTP API (same origin). Types mirror the API's public contract.
 
-export const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'needs_human'] as const;
+export const STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'needs_human',
+] as const;
 export type JobStatus = (typeof STATUSES)[number];
-export const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled', 'needs_human'];
+export const TERMINAL: readonly JobStatus[] = [
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'needs_human',
+];
 export const AGENTS = ['claude', 'codex', 'gemini', 'command'] as const;
 export const SANDBOXES = ['workspace-write', 'read-only', 'none'] as const;
 
@@ -100,7 +114,12 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   noteUnauthorized(res.status === 401);
   const body = (await res.json().catch(() => ({}))) as { error?: string; code?: string; issues?: Issue[] };
   if (!res.ok) {
-    throw new ApiError(res.status, body.error ?? `HTTP ${res.status}`, body.code ?? 'E_HTTP', body.issues ?? []);
+    throw new ApiError(
+      res.status,
+      body.error ?? `HTTP ${res.status}`,
+      body.code ?? 'E_HTTP',
+      body.issues ?? [],
+    );
   }
   return body as T;
 }
@@ -117,5 +136,7 @@ export function listJobs(filter: { status?: string; repo?: string; limit?: numbe
 }
 
 export const getJob = (id: string) => api<Job>(`/api/jobs/${encodeURIComponent(id)}`);
-export const cancelJob = (id: string) => api<Job>(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
-export const createJob = (spec: Record<string, unknown>) => api<Job>('/api/jobs', { method: 'POST', body: spec });
+export const cancelJob = (id: string) =>
+  api<Job>(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
+export const createJob = (spec: Record<string, unknown>) =>
+  api<Job>('/api/jobs', { method: 'POST', body: spec });

@@ -37,11 +37,11 @@ export function Charts() {
         </figure>
         <figure>
           <figcaption>Duration of finished jobs ({finished.length})</figcaption>
-          <Histogram bins={durationBins(finished)} />
+          <Histogram bins={durationBins(finished)} label="Duration distribution" />
         </figure>
         <figure>
           <figcaption>Agent cost per job ({costed.length} with a reported cost)</figcaption>
-          <Histogram bins={costBins(costed)} />
+          <Histogram bins={costBins(costed)} label="Cost distribution" />
         </figure>
       </div>
     </section>
@@ -76,7 +76,14 @@ function PerHour({ jobs }: { jobs: Job[] }) {
                 const h = y(m.get(s) ?? 0);
                 base -= h;
                 return (
-                  <rect key={s} class={`fill-${s}`} x={PAD.left + i * bw + 1} y={base} width={bw - 2} height={h}>
+                  <rect
+                    key={s}
+                    class={`fill-${s}`}
+                    x={PAD.left + i * bw + 1}
+                    y={base}
+                    width={bw - 2}
+                    height={h}
+                  >
                     <title>{`${hour}:00 — ${m.get(s)} ${statusLabel(s)}`}</title>
                   </rect>
                 );
@@ -101,11 +108,11 @@ function PerHour({ jobs }: { jobs: Job[] }) {
   );
 }
 
-function Histogram({ bins }: { bins: Bin[] }) {
+function Histogram({ bins, label }: { bins: Bin[]; label: string }) {
   const max = Math.max(1, ...bins.map((b) => b.count));
   const bw = (W - PAD.left) / bins.length;
   return (
-    <svg viewBox={`0 0 ${W} ${H}`} role="img">
+    <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
       <Axis max={max} />
       {bins.map((b, i) => {
         const h = ((H - PAD.bottom - PAD.top) * b.count) / max;
@@ -150,7 +157,11 @@ function bin(values: number[], edges: number[], labels: string[]): Bin[] {
 
 function durationBins(jobs: Job[]): Bin[] {
   const s = jobs.map((j) => (j.durationMs ?? 0) / 1000);
-  return bin(s, [10, 30, 60, 120, 300, 600, 1800], ['<10s', '<30s', '<1m', '<2m', '<5m', '<10m', '<30m', '30m+']);
+  return bin(
+    s,
+    [10, 30, 60, 120, 300, 600, 1800],
+    ['<10s', '<30s', '<1m', '<2m', '<5m', '<10m', '<30m', '30m+'],
+  );
 }
 
 function costBins(jobs: Job[]): Bin[] {

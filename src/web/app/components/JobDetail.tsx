@@ -17,7 +17,9 @@ export function JobDetail({ id }: { id: string }) {
   const [phases, setPhases] = useState<PhaseMark[]>([]);
   const [stream, setStream] = useState<StreamState>('connecting');
   const [cancelling, setCancelling] = useState(false);
-  const now = useNow(1000);
+  // Re-render every second so running durations count up.
+  useNow(1000);
+  const now = Date.now();
 
   useEffect(() => {
     getJob(id).then(setJob, (err: Error) => setError(err.message));

@@ -44,7 +44,11 @@ export function JobList() {
       <div class="toolbar">
         <h1>Jobs</h1>
         <div class="filters">
-          <select aria-label="Status filter" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+          <select
+            aria-label="Status filter"
+            value={status}
+            onChange={(e) => setStatus(e.currentTarget.value)}
+          >
             <option value="">all statuses</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>

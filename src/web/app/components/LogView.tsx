@@ -37,7 +37,11 @@ export function LogView({ entries, dropped }: { entries: OutputEntry[]; dropped:
         {dropped > 0 && <div class="log-note">{dropped} earlier lines not shown (see the logs API)</div>}
         {entries.length === 0 && <div class="log-note">Waiting for output…</div>}
         {entries.map((e) => (
-          <div key={e.seq} class={`line s-${e.stream} t-${(e.type ?? '').replace(/[^a-z_-]/gi, '-')}`} data-seq={e.seq}>
+          <div
+            key={e.seq}
+            class={`line s-${e.stream} t-${(e.type ?? '').replace(/[^a-z_-]/gi, '-')}`}
+            data-seq={e.seq}
+          >
             <span class="tag">{label(e)}</span>
             <span class="text">{e.line}</span>
           </div>

@@ -7,7 +7,15 @@ export interface PhaseMark {
 }
 
 /** The job's phases in order, each with how long it took (the last one runs until the end or now). */
-export function PhaseTimeline({ phases, endedAt, now }: { phases: PhaseMark[]; endedAt: string | null; now: number }) {
+export function PhaseTimeline({
+  phases,
+  endedAt,
+  now,
+}: {
+  phases: PhaseMark[];
+  endedAt: string | null;
+  now: number;
+}) {
   if (phases.length === 0) return null;
   return (
     <ol class="timeline" aria-label="Phases">

@@ -38,7 +38,13 @@ const INITIAL: Fields = {
 /** Form fields → job spec: empty fields are left out so the server's defaults apply. */
 function toSpec(f: Fields): Record<string, unknown> {
   const spec: Record<string, unknown> = { repo: f.repo.trim(), prompt: f.prompt, agent: f.agent };
-  const text = { baseRef: f.baseRef, model: f.model, timeout: f.timeout, idleTimeout: f.idleTimeout, sandbox: f.sandbox };
+  const text = {
+    baseRef: f.baseRef,
+    model: f.model,
+    timeout: f.timeout,
+    idleTimeout: f.idleTimeout,
+    sandbox: f.sandbox,
+  };
   for (const [k, v] of Object.entries(text)) if (v.trim()) spec[k] = v.trim();
   if (f.agent === 'command' && f.agentCmd.trim()) spec.agentCmd = f.agentCmd;
   // Numbers the user typed are sent as numbers; garbage is sent as is so the server names the field.
@@ -62,10 +68,14 @@ export function SubmitForm() {
   };
   const issueFor = (path: string) => issues.find((i) => i.path === path)?.message;
   const field = (key: keyof Fields, label: string, input: JSX.Element, hint?: string) => (
-    <label class={issueFor(key) ? 'invalid' : ''}>
+    <label class={issueFor(key) ? 'invalid' : ''} for={`f-${key}`}>
       {label}
       {input}
-      {issueFor(key) ? <span class="field-error">{issueFor(key)}</span> : hint && <span class="hint">{hint}</span>}
+      {issueFor(key) ? (
+        <span class="field-error">{issueFor(key)}</span>
+      ) : (
+        hint && <span class="hint">{hint}</span>
+      )}
     </label>
   );
 
@@ -82,7 +92,11 @@ export function SubmitForm() {
         setIssues(err.issues);
         const known = new Set(Object.keys(INITIAL));
         const other = err.issues.filter((i) => !known.has(i.path));
-        setError(other.length ? other.map((i) => `${i.path}: ${i.message}`).join('; ') : 'Please fix the fields marked below.');
+        setError(
+          other.length
+            ? other.map((i) => `${i.path}: ${i.message}`).join('; ')
+            : 'Please fix the fields marked below.',
+        );
       } else setError((err as Error).message);
     } finally {
       setBusy(false);
@@ -101,19 +115,39 @@ export function SubmitForm() {
         {field(
           'repo',
           'Repository',
-          <input name="repo" required value={f.repo} onInput={set('repo')} placeholder="https://github.com/org/app.git" />,
+          <input
+            id="f-repo"
+            name="repo"
+            required
+            value={f.repo}
+            onInput={set('repo')}
+            placeholder="https://github.com/org/app.git"
+          />,
         )}
-        {field('baseRef', 'Base branch', <input name="baseRef" value={f.baseRef} onInput={set('baseRef')} />, 'default: the remote default branch')}
+        {field(
+          'baseRef',
+          'Base branch',
+          <input id="f-baseRef" name="baseRef" value={f.baseRef} onInput={set('baseRef')} />,
+          'default: the remote default branch',
+        )}
         {field(
           'prompt',
           'Prompt',
-          <textarea name="prompt" rows={5} required value={f.prompt} onInput={set('prompt')} placeholder="What should the agent do?" />,
+          <textarea
+            id="f-prompt"
+            name="prompt"
+            rows={5}
+            required
+            value={f.prompt}
+            onInput={set('prompt')}
+            placeholder="What should the agent do?"
+          />,
         )}
         <div class="row">
           {field(
             'agent',
             'Agent',
-            <select name="agent" value={f.agent} onChange={set('agent')}>
+            <select id="f-agent" name="agent" value={f.agent} onChange={set('agent')}>
               {AGENTS.map((a) => (
                 <option key={a} value={a}>
                   {a}
@@ -121,37 +155,80 @@ export function SubmitForm() {
               ))}
             </select>,
           )}
-          {field('model', 'Model', <input name="model" value={f.model} onInput={set('model')} />, 'optional')}
+          {field(
+            'model',
+            'Model',
+            <input id="f-model" name="model" value={f.model} onInput={set('model')} />,
+            'optional',
+          )}
         </div>
         {f.agent === 'command' &&
           field(
             'agentCmd',
             'Command',
-            <input name="agentCmd" class="mono" value={f.agentCmd} onInput={set('agentCmd')} />,
+            <input
+              id="f-agentCmd"
+              name="agentCmd"
+              class="mono"
+              value={f.agentCmd}
+              onInput={set('agentCmd')}
+            />,
             'shell command; the prompt is in $DROVER_PROMPT and on stdin',
           )}
         <fieldset>
           <legend>Limits</legend>
           <div class="row">
-            {field('timeout', 'Timeout', <input name="timeout" value={f.timeout} onInput={set('timeout')} placeholder="30m" />)}
+            {field(
+              'timeout',
+              'Timeout',
+              <input
+                id="f-timeout"
+                name="timeout"
+                value={f.timeout}
+                onInput={set('timeout')}
+                placeholder="30m"
+              />,
+            )}
             {field(
               'idleTimeout',
               'Idle timeout',
-              <input name="idleTimeout" value={f.idleTimeout} onInput={set('idleTimeout')} placeholder="10m" />,
+              <input
+                id="f-idleTimeout"
+                name="idleTimeout"
+                value={f.idleTimeout}
+                onInput={set('idleTimeout')}
+                placeholder="10m"
+              />,
             )}
           </div>
           <div class="row">
-            {field('maxTurns', 'Max turns', <input name="maxTurns" inputMode="numeric" value={f.maxTurns} onInput={set('maxTurns')} />)}
+            {field(
+              'maxTurns',
+              'Max turns',
+              <input
+                id="f-maxTurns"
+                name="maxTurns"
+                inputMode="numeric"
+                value={f.maxTurns}
+                onInput={set('maxTurns')}
+              />,
+            )}
             {field(
               'maxCostUsd',
               'Max cost (USD)',
-              <input name="maxCostUsd" inputMode="decimal" value={f.maxCostUsd} onInput={set('maxCostUsd')} />,
+              <input
+                id="f-maxCostUsd"
+                name="maxCostUsd"
+                inputMode="decimal"
+                value={f.maxCostUsd}
+                onInput={set('maxCostUsd')}
+              />,
             )}
           </div>
           {field(
             'sandbox',
             'Sandbox',
-            <select name="sandbox" value={f.sandbox} onChange={set('sandbox')}>
+            <select id="f-sandbox" name="sandbox" value={f.sandbox} onChange={set('sandbox')}>
               <option value="">server default</option>
               {SANDBOXES.map((s) => (
                 <option key={s} value={s}>
@@ -165,7 +242,12 @@ export function SubmitForm() {
           <input type="checkbox" name="push" checked={f.push} onChange={set('push')} /> Push the branch
         </label>
         <label class="check">
-          <input type="checkbox" name="allowNoChanges" checked={f.allowNoChanges} onChange={set('allowNoChanges')} />{' '}
+          <input
+            type="checkbox"
+            name="allowNoChanges"
+            checked={f.allowNoChanges}
+            onChange={set('allowNoChanges')}
+          />{' '}
           Succeed without changes
         </label>
         <div class="actions">

@@ -1,0 +1,43 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { OutputEntry } from '../jobs/OutputEntry.js';
+import { TerminalRenderer } from './TerminalRenderer.js';
+
+function stream(tty: boolean): { out: NodeJS.WriteStream; text: () => string } {
+  const pass = new PassThrough();
+  let text = '';
+  pass.on('data', (d: Buffer) => (text += d.toString()));
+  return { out: Object.assign(pass, { isTTY: tty }) as unknown as NodeJS.WriteStream, text: () => text };
+}
+
+const phase: OutputEntry = {
+  seq: 1,
+  ts: '',
+  stream: 'system',
+  type: 'phase',
+  line: 'Running agent (command)',
+};
+const line: OutputEntry = { seq: 2, ts: '', stream: 'stdout', line: 'hello' };
+
+describe('TerminalRenderer', () => {
+  it('shows a spinner with the phase and elapsed time on a TTY, cleared before each line', async () => {
+    const { out, text } = stream(true);
+    const r = new TerminalRenderer(out);
+    r.entry(phase);
+    await new Promise((res) => setTimeout(res, 250));
+    r.entry(line);
+    r.stop();
+    expect(text()).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Running agent \(command\) \d+ms/);
+    expect(text()).toContain('\r\x1b[2Khello\n');
+  });
+
+  it('prints plain lines without control sequences when not a TTY', () => {
+    const { out, text } = stream(false);
+    const r = new TerminalRenderer(out);
+    r.entry(phase);
+    r.entry(line);
+    r.entry({ seq: 3, ts: '', stream: 'system', type: 'end', line: 'end of output' });
+    r.stop();
+    expect(text()).toBe('==> Running agent (command)\nhello\n');
+  });
+});
