@@ -70,7 +70,7 @@ export function geminiChatReader(): LiveUsageReader {
   return {
     push(line) {
       const msg = parse(line);
-      if (!msg || msg.type !== 'gemini' || typeof msg.id !== 'string' || !msg.tokens) return undefined;
+      if (msg?.type !== 'gemini' || typeof msg.id !== 'string' || !msg.tokens) return undefined;
       const t = rec(msg.tokens);
       if (typeof msg.model === 'string') model = msg.model;
       const cached = num(t.cached);

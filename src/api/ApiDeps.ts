@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { ArtifactStore } from '../artifacts/types.js';
 import type { JobStore } from '../store/types.js';
 import type { ApiAuth } from './ApiAuth.js';
-import type { ArtifactSource } from './artifacts.js';
 import type { ServerMetrics } from './ServerMetrics.js';
 import type { SseConnection } from './sse.js';
 
@@ -12,7 +12,7 @@ export interface ApiDeps {
   auth: ApiAuth;
   metrics: ServerMetrics;
   /** A job's artifacts (absent: the artifact routes answer 404). */
-  artifacts?: ArtifactSource;
+  artifacts?: ArtifactStore;
   sse: {
     /** How often an open stream polls the store for new output. */
     pollMs: number;

@@ -26,8 +26,13 @@ export class ServerMetrics {
     private readonly logger: Logger,
   ) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'drover_process_' });
-    const counts = () => store.countByStatus();
+    collectDefaultMetrics({ register: this.registry, prefix: 'drover_' });
+    // One store query per scrape for the three gauges below.
+    let cached: { at: number; counts: ReturnType<JobStore['countByStatus']> } | undefined;
+    const counts = () => {
+      if (!cached || Date.now() - cached.at > 500) cached = { at: Date.now(), counts: store.countByStatus() };
+      return cached.counts;
+    };
     new Gauge({
       name: 'drover_jobs',
       help: 'Jobs in the store by status',

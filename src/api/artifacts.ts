@@ -1,31 +1,19 @@
-import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { artifactNameProblem } from '../artifacts/types.js';
 import { NotFoundError } from '../errors.js';
 import type { ApiDeps } from './ApiDeps.js';
 import { mustGetJob } from './jobs.js';
 import { JobIdParams, parseRequest } from './schemas.js';
 
-export interface ArtifactInfo {
-  name: string;
-  size: number;
-  contentType?: string;
-}
-
-/** Where the API reads a job's artifacts from (the artifacts module provides the implementation). */
-export interface ArtifactSource {
-  list(jobId: string): Promise<ArtifactInfo[]>;
-  /** Undefined when the job has no artifact by that name. */
-  open(jobId: string, name: string): Promise<{ info: ArtifactInfo; stream: Readable } | undefined>;
-}
-
 const ArtifactParams = JobIdParams.extend({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/, 'is not an artifact name')
-    .refine((n) => !n.includes('..'), 'is not an artifact name'),
+  name: z.string().superRefine((name, ctx) => {
+    const problem = artifactNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
 });
 
+/** A job's artifacts (diff, log, transcript, reports) from the configured ArtifactStore. */
 export function registerArtifactRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/jobs/:id/artifacts', async (request) => {
     const { id } = parseRequest(JobIdParams, request.params, 'path');
@@ -36,13 +24,13 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: ApiDeps): voi
   app.get('/api/jobs/:id/artifacts/:name', async (request, reply) => {
     const { id, name } = parseRequest(ArtifactParams, request.params, 'path');
     await mustGetJob(deps.store, id);
-    const found = deps.artifacts ? await deps.artifacts.open(id, name) : undefined;
-    if (!found) throw new NotFoundError(`Job ${id} has no artifact ${name}.`);
-    // Served as a download, never rendered: artifacts hold agent output, i.e. untrusted content.
+    const body = deps.artifacts ? await deps.artifacts.open(id, name) : undefined;
+    if (!body) throw new NotFoundError(`Job ${id} has no artifact ${name}.`);
+    // Always a download, never rendered in the page: artifacts hold agent output (untrusted).
     return reply
-      .header('content-type', found.info.contentType ?? 'application/octet-stream')
-      .header('content-length', found.info.size)
+      .header('content-type', body.contentType)
+      .header('content-length', body.size)
       .header('content-disposition', `attachment; filename="${name}"`)
-      .send(found.stream);
+      .send(body.stream);
   });
 }

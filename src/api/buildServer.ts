@@ -10,10 +10,12 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
+import type { ArtifactStore } from '../artifacts/types.js';
 import type { JobStore } from '../store/types.js';
 import type { ApiAuth } from './ApiAuth.js';
 import type { ApiDeps } from './ApiDeps.js';
-import { type ArtifactSource, registerArtifactRoutes } from './artifacts.js';
+import { registerArtifactRoutes } from './artifacts.js';
 import { installErrorHandlers, WWW_AUTHENTICATE } from './errorHandler.js';
 import { registerEventRoutes } from './events.js';
 import { registerHealthRoutes } from './health.js';
@@ -30,7 +32,8 @@ export interface ServerOptions {
   auth: ApiAuth;
   /** Created when absent; pass one to feed it from an embedded Runner's onOutput. */
   metrics?: ServerMetrics;
-  artifacts?: ArtifactSource;
+  /** Serves GET /api/jobs/:id/artifacts[/:name] (an empty list without one). */
+  artifacts?: ArtifactStore;
   /** The built dashboard (default: dist/web of this package); null serves no UI. */
   webRoot?: string | null;
   /** Largest request body in bytes (413 above it). Default 1 MiB. */
@@ -80,6 +83,15 @@ export async function buildServer(
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
     sse: { pollMs: opts.ssePollMs ?? 250, heartbeatMs: opts.sseHeartbeatMs ?? 15_000, open: new Set() },
   };
+
+  new Gauge({
+    name: 'drover_sse_streams',
+    help: 'Open job event streams',
+    registers: [metrics.registry],
+    collect() {
+      this.set(deps.sse.open.size);
+    },
+  });
 
   installErrorHandlers(app);
   // An empty JSON body is "no body" (POST /cancel with a JSON content type), not a parse error.

@@ -13,12 +13,13 @@ import { streamJobEvents } from './streamJobEvents.js';
  * entries it has not seen. A client already past the end gets 204, which stops EventSource retries.
  */
 export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/api/jobs/:id/events', async (request, reply) => {
+  // No automatic HEAD route: a HEAD would open a stream that sends nothing.
+  app.get('/api/jobs/:id/events', { exposeHeadRoute: false }, async (request, reply) => {
     const { id } = parseRequest(JobIdParams, request.params, 'path');
     const query = parseRequest(EventsQuery, request.query, 'query');
     const header = request.headers['last-event-id'];
     const after =
-      header !== undefined
+      header !== undefined && String(header).trim() !== ''
         ? parseRequest(LastEventId, String(header).trim(), 'Last-Event-ID')
         : (query.after ?? 0);
     const job = await mustGetJob(deps.store, id);

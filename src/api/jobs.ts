@@ -67,8 +67,8 @@ export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps, opts: Job
     // Read the record first: once it is terminal, every entry is already stored.
     const job = await mustGetJob(store, id);
     const entries = await store.readOutput(id, after, limit);
-    const last = entries.at(-1);
-    const done = last?.type === 'end' || (entries.length < limit && isTerminal(job.status));
-    return { entries, nextAfter: last?.seq ?? after, done };
+    // Not the end marker: a stale one (the runner died after writing it) is followed by a retry.
+    const done = entries.length < limit && isTerminal(job.status);
+    return { entries, nextAfter: entries.at(-1)?.seq ?? after, done };
   });
 }

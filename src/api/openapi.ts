@@ -162,7 +162,7 @@ export function buildOpenApiDocument(version: string): Json {
             'Each output entry is an event with `id` = its seq, `event` = `stdout`, `stderr`, `agent`, ' +
             '`system`, `phase`, `status` or `end`, and `data` = the entry as JSON. `job` events (no id) carry ' +
             'the job record when its status or phase changes. Resumes after `Last-Event-ID` (or `?after=`): ' +
-            'no gap, no duplicate. The stream ends after the `end` entry and the terminal record. ' +
+            'no gap, no duplicate. The stream ends once the job is terminal and every entry is out, the terminal `job` record last. ' +
             'Comments (`: ping`) keep idle connections open.',
           parameters: [
             idParam,
@@ -196,10 +196,11 @@ export function buildOpenApiDocument(version: string): Json {
                     type: 'array',
                     items: {
                       type: 'object',
-                      required: ['name', 'size'],
+                      required: ['name', 'size', 'modifiedAt', 'contentType'],
                       properties: {
                         name: { type: 'string' },
                         size: { type: 'integer' },
+                        modifiedAt: { type: 'string', format: 'date-time' },
                         contentType: { type: 'string' },
                       },
                     },

@@ -125,7 +125,7 @@ export class S3ArtifactStore implements ArtifactStore {
 
   private async send(url: string, init: RequestInit): Promise<Response> {
     try {
-      return await this.client.fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
+      return await this.client.fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
     } catch (err) {
       throw new ArtifactError(`S3 request to ${this.bucketUrl} failed: ${(err as Error).message}`, {
         cause: err,

@@ -1,4 +1,4 @@
-import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatEntry } from '../cli/formatEntry.js';
 import type { JobOutcome } from '../jobs/JobRecord.js';
@@ -8,7 +8,7 @@ import { artifactNameProblem } from './types.js';
 
 export const LOG_ARTIFACT = 'log.txt';
 export const RESULT_ARTIFACT = 'result.json';
-const PAGE = 2000;
+const PAGE = 250;
 /** Files above this are left as written (they were masked line by line when written). */
 const REMASK_LIMIT = 64 * 1024 * 1024;
 
@@ -19,6 +19,7 @@ const REMASK_LIMIT = 64 * 1024 * 1024;
  */
 export async function finalizeArtifacts(ctx: JobContext, outcome: JobOutcome): Promise<void> {
   const dir = ctx.artifactsDir;
+  await mkdir(dir, { recursive: true });
   await writeLog(ctx, join(dir, LOG_ARTIFACT));
   const names = (await readdir(dir)).filter((n) => !artifactNameProblem(n));
   const result = resultDocument(ctx, outcome, [...new Set([...names, RESULT_ARTIFACT])].sort());

@@ -1,21 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { registerArtifacts } from './artifacts.js';
-import { registerCache } from './cache.js';
-import { registerCancel } from './cancel.js';
 import { EXIT } from './exitCodes.js';
 import { handleError } from './handleError.js';
-import { registerHook } from './hook.js';
-import { registerList } from './list.js';
-import { registerLogs } from './logs.js';
-import { registerRun } from './run.js';
-import { registerSecrets } from './secrets.js';
-import { registerServe } from './serve.js';
-import { registerStatus } from './status.js';
-import { registerSubmit } from './submit.js';
 import { version } from './version.js';
-import { registerWorker } from './worker.js';
-import { registerWorkers } from './workers.js';
 
 const program = new Command('drover')
   .description('Self-hosted runner for AI coding agents')
@@ -23,23 +10,28 @@ const program = new Command('drover')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [
-  registerRun,
-  registerSubmit,
-  registerWorker,
-  registerStatus,
-  registerLogs,
-  registerList,
-  registerCancel,
-  registerWorkers,
-  registerSecrets,
-  registerCache,
-  registerHook,
-  registerArtifacts,
-  registerServe,
-]) {
-  register(program);
-}
+type Register = (program: Command) => void;
+
+// Each command's module is imported only when that command runs (help and unknown commands load them
+// all): `drover run` must not pay at startup for the HTTP server's or the Redis client's dependencies.
+const COMMANDS: [string, () => Promise<Register>][] = [
+  ['run', async () => (await import('./run.js')).registerRun],
+  ['submit', async () => (await import('./submit.js')).registerSubmit],
+  ['worker', async () => (await import('./worker.js')).registerWorker],
+  ['status', async () => (await import('./status.js')).registerStatus],
+  ['logs', async () => (await import('./logs.js')).registerLogs],
+  ['list', async () => (await import('./list.js')).registerList],
+  ['cancel', async () => (await import('./cancel.js')).registerCancel],
+  ['workers', async () => (await import('./workers.js')).registerWorkers],
+  ['secrets', async () => (await import('./secrets.js')).registerSecrets],
+  ['cache', async () => (await import('./cache.js')).registerCache],
+  ['hook', async () => (await import('./hook.js')).registerHook],
+  ['artifacts', async () => (await import('./artifacts.js')).registerArtifacts],
+  ['serve', async () => (await import('./serve.js')).registerServe],
+];
+const invoked = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+const chosen = COMMANDS.filter(([name]) => name === invoked);
+for (const [, load] of chosen.length > 0 ? chosen : COMMANDS) (await load())(program);
 for (const cmd of program.commands) cmd.exitOverride();
 
 try {

@@ -11,6 +11,7 @@ interface SecretFlags extends StoreFlags {
 }
 
 const MAX_TOKEN_BYTES = 16 * 1024;
+const NEEDS_REDIS = 'secrets: per-user git tokens need the Redis backend (--redis <url> or DROVER_REDIS_URL)';
 
 function checkUser(user: string): void {
   const result = JobSpec.shape.userId.safeParse(user);
@@ -45,6 +46,7 @@ async function readTokenFromStdin(): Promise<string> {
 }
 
 async function openRedis(flags: SecretFlags): Promise<RedisStore> {
+  if (!(flags.redis ?? process.env.DROVER_REDIS_URL)) throw new ConfigError(NEEDS_REDIS);
   const { store } = await openFromFlags(flags);
   if (store instanceof RedisStore) return store;
   await store.close();
@@ -66,8 +68,11 @@ export function registerSecrets(program: Command): void {
   addStoreOptions(set).action(async (flags: SecretFlags) => {
     checkUser(flags.user);
     const key = parseSecretKey(process.env.DROVER_SECRET_KEY);
-    const token = await readTokenFromStdin();
     const store = await openRedis(flags);
+    const token = await readTokenFromStdin().catch(async (err: unknown) => {
+      await store.close();
+      throw err;
+    });
     try {
       await store.setUserGitToken(flags.user, sealToken(key, token));
       process.stdout.write(

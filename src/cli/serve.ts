@@ -4,6 +4,7 @@ import { ApiAuth, loadApiTokens } from '../api/ApiAuth.js';
 import { buildServer } from '../api/buildServer.js';
 import { isLoopbackHost } from '../api/isLoopback.js';
 import { ServerMetrics } from '../api/ServerMetrics.js';
+import { openArtifactStore } from '../artifacts/openArtifactStore.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
@@ -95,6 +96,7 @@ export function registerServe(program: Command): void {
       logger,
       auth,
       metrics,
+      artifacts: openArtifactStore(process.env, config.dataDir),
       createPerMinute: opts.rateLimit,
       version: version(),
     });

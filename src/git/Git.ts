@@ -1,6 +1,6 @@
-import { execa } from 'execa';
 import { GitError } from '../errors.js';
 import type { Masker } from '../secrets/Masker.js';
+import { runProcess } from './runProcess.js';
 
 export interface GitRunOptions {
   cwd?: string;
@@ -40,18 +40,15 @@ export class Git {
   ) {}
 
   async run(args: string[], opts: GitRunOptions = {}): Promise<GitResult> {
-    const result = await execa('git', [...SAFE_CONFIG, ...args], {
+    const result = await runProcess('git', [...SAFE_CONFIG, ...args], {
       cwd: opts.cwd,
       env: { ...this.baseEnv, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never', ...opts.env },
-      extendEnv: false,
-      reject: false,
-      stripFinalNewline: true,
-      timeout: opts.timeoutMs ?? 15 * 60_000,
-      ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
+      input: opts.input,
+      timeoutMs: opts.timeoutMs ?? 15 * 60_000,
     });
     const out: GitResult = {
-      stdout: result.stdout ?? '',
-      stderr: this.masker.mask(result.stderr ?? ''),
+      stdout: result.stdout,
+      stderr: this.masker.mask(result.stderr),
       exitCode: result.exitCode ?? -1,
     };
     if (out.exitCode !== 0 && !opts.allowFailure) {

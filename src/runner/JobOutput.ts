@@ -25,8 +25,13 @@ export interface JobOutputOptions {
 export class JobOutput {
   private seq: number;
   private pending: OutputEntry[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Entries taken by the running drain and not yet confirmed by the store. */
+  private inFlight = 0;
+  /** The one running drain (writes stay in order); it loops until nothing is pending. */
+  private draining: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private tsMs = 0;
+  private tsText = '';
   private readonly listeners = new Set<OutputListener>();
   private readonly batchSize: number;
   private readonly flushMs: number;
@@ -68,13 +73,35 @@ export class JobOutput {
 
   /** Appends an entry whose text is already masked (lines from a StreamMasker). */
   appendMasked(entry: NewOutputEntry): Promise<void> | undefined {
-    const full: OutputEntry = { ...entry, seq: ++this.seq, ts: entry.ts ?? new Date().toISOString() };
+    // Hot path (once per line): a fixed-shape object, and one ISO timestamp per millisecond.
+    const full: OutputEntry = {
+      stream: entry.stream,
+      line: entry.line,
+      seq: ++this.seq,
+      ts: entry.ts ?? this.now(),
+    };
+    if (entry.type !== undefined) full.type = entry.type;
+    if (entry.data !== undefined) full.data = entry.data;
     this.pending.push(full);
     for (const listener of this.listeners) listener(full, this.jobId);
-    if (this.pending.length >= this.batchSize) void this.flush();
-    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushMs);
-    return this.pending.length >= this.highWater ? this.flush() : undefined;
+    if (this.pending.length >= this.batchSize) this.startDrain();
+    else if (!this.timer && !this.draining) this.timer = setTimeout(this.onTimer, this.flushMs);
+    return this.pending.length + this.inFlight >= this.highWater ? this.flush() : undefined;
   }
+
+  private now(): string {
+    const ms = Date.now();
+    if (ms !== this.tsMs) {
+      this.tsMs = ms;
+      this.tsText = new Date(ms).toISOString();
+    }
+    return this.tsText;
+  }
+
+  private readonly onTimer = () => {
+    this.timer = undefined;
+    this.startDrain();
+  };
 
   /** Appends an entry from text and data that may contain secrets. */
   append(entry: NewOutputEntry): Promise<void> | undefined {
@@ -94,33 +121,59 @@ export class JobOutput {
 
   /** Writes everything pending; resolves when the store has it. */
   flush(): Promise<void> {
+    this.startDrain();
+    const running = this.draining;
+    if (!running) return Promise.resolve();
+    // Entries appended while the drain was finishing are written by a next drain.
+    return running.then(() => (this.pending.length > 0 ? this.flush() : undefined));
+  }
+
+  private startDrain(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.flushing = (this.flushing ?? Promise.resolve()).then(() => this.drain());
-    return this.flushing;
+    if (this.draining || this.pending.length === 0) return;
+    const run = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.pending.length > 0 && !this.timer) this.timer = setTimeout(this.onTimer, this.flushMs);
+    });
+    run.catch(() => {}); // callers of flush() get the error; internal kicks must not go unhandled
+    this.draining = run;
   }
 
   private async drain(): Promise<void> {
     let failures = 0;
     while (this.pending.length > 0) {
-      const batch = this.pending.slice(0, this.batchSize);
-      try {
-        await this.store.appendOutput(this.jobId, batch);
-        this.pending.splice(0, batch.length);
-        this.written += batch.length;
-        failures = 0;
-      } catch (err) {
-        failures++;
-        if (failures === 1 || failures % 20 === 0) {
-          this.options.logger?.warn(
-            { err, jobId: this.jobId, pending: this.pending.length },
-            'output write failed; retrying',
-          );
+      // Take everything pending at once (no O(n) splicing of a long queue), write it in batches.
+      const taken = this.pending;
+      this.pending = [];
+      this.inFlight = taken.length;
+      let done = 0;
+      while (done < taken.length) {
+        const batch =
+          done === 0 && taken.length <= this.batchSize ? taken : taken.slice(done, done + this.batchSize);
+        try {
+          await this.store.appendOutput(this.jobId, batch);
+          done += batch.length;
+          this.inFlight -= batch.length;
+          this.written += batch.length;
+          failures = 0;
+        } catch (err) {
+          failures++;
+          if (failures === 1 || failures % 20 === 0) {
+            this.options.logger?.warn(
+              { err, jobId: this.jobId, pending: this.inFlight + this.pending.length },
+              'output write failed; retrying',
+            );
+          }
+          if (this.closed && failures > 600) {
+            this.pending = taken.slice(done).concat(this.pending);
+            this.inFlight = 0;
+            throw err;
+          }
+          await sleep(Math.min(2000, 100 * failures));
         }
-        if (this.closed && failures > 600) throw err;
-        await sleep(Math.min(2000, 100 * failures));
       }
     }
   }

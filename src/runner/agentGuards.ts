@@ -8,7 +8,7 @@ import { jobExtraEnv, withoutSecrets } from '../environments/jobEnvironment.js';
 import { BudgetError } from '../errors.js';
 import { jobSandbox } from '../sandbox/jobSandbox.js';
 import { BudgetGuard } from './guards/BudgetGuard.js';
-import { DEFAULT_PRICES } from './guards/prices.js';
+import { DEFAULT_PRICES, type TokenUsage } from './guards/prices.js';
 import { type Tail, tailJsonlDir } from './guards/tailJsonlDir.js';
 import { type WorkspaceWatch, watchWorkspace } from './guards/watchWorkspace.js';
 import type { JobContext } from './JobContext.js';
@@ -45,7 +45,11 @@ export async function prepareAgentGuards(
   if (adapter.name === 'claude' && existsSync(MAIN_JS))
     agentCtx.hookCommand = [process.execPath, MAIN_JS, 'hook'];
 
+  // Codex reports a resumed thread's usage from its start: subtract what this job's earlier runs used.
+  const counted = adapter.name === 'codex' ? usageBySession(ctx) : undefined;
+  const baseline = agentCtx.resumeSessionId ? counted?.get(agentCtx.resumeSessionId) : undefined;
   const guard = new BudgetGuard({
+    ...(baseline ? { baseline } : {}),
     ...(agentCtx.maxTurns !== undefined ? { maxTurns: agentCtx.maxTurns } : {}),
     ...(agentCtx.maxCostUsd !== undefined ? { maxCostUsd: agentCtx.maxCostUsd } : {}),
     prices: ctx.config.prices ?? DEFAULT_PRICES,
@@ -109,10 +113,18 @@ export async function prepareAgentGuards(
     },
     async finish(result) {
       await Promise.all(pending);
+      if (counted && result.sessionId && guard.lastUsage) counted.set(result.sessionId, guard.lastUsage);
       if (result.turns === undefined && guard.turns > 0) result.turns = guard.turns;
       if (result.costUsd === undefined && guard.costUsd !== undefined) result.costUsd = guard.costUsd;
     },
   };
+}
+
+const sessions = new WeakMap<JobContext, Map<string, TokenUsage>>();
+function usageBySession(ctx: JobContext): Map<string, TokenUsage> {
+  const map = sessions.get(ctx) ?? new Map<string, TokenUsage>();
+  sessions.set(ctx, map);
+  return map;
 }
 
 /** Budgets are per job: a later run (fix round, review) gets what the earlier ones left. */

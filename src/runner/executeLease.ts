@@ -141,8 +141,15 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
   );
   output.system('end of output', 'end');
   await output.close();
-  // Before finish: whoever sees the terminal status can read the job's artifacts.
-  await finalizeArtifacts(ctx, outcome).catch((err) => logger.warn({ err }, 'could not store the artifacts'));
+  // Before finish, so whoever sees the terminal status can read the artifacts; the lease is kept
+  // alive meanwhile (an S3 upload can outlast it).
+  const keepAlive = setInterval(
+    () => void lease.heartbeat().catch(() => {}),
+    Math.max(200, config.leaseMs / 3),
+  );
+  await finalizeArtifacts(ctx, outcome)
+    .catch((err) => logger.warn({ err }, 'could not store the artifacts'))
+    .finally(() => clearInterval(keepAlive));
   const written = await lease.finish(outcome);
   logger.info(
     { status: outcome.status, errorKind: outcome.errorKind },

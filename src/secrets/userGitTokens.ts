@@ -1,7 +1,7 @@
 import type { RunnerConfig } from '../config/RunnerConfig.js';
 import { CredentialsError } from '../errors.js';
 import type { ExecuteDeps } from '../runner/executeLease.js';
-import { RedisStore } from '../store/RedisStore.js';
+import type { RedisStore } from '../store/RedisStore.js';
 import type { JobStore } from '../store/types.js';
 import { openToken, parseSecretKey } from './tokenVault.js';
 
@@ -16,7 +16,9 @@ export function userGitTokenOption(
   config: RunnerConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): { resolveGitToken?: ExecuteDeps['resolveGitToken'] } {
-  if (!(store instanceof RedisStore)) return {};
+  // By kind, not instanceof: the embedded store's commands never load the Redis client.
+  if (store.kind !== 'redis') return {};
+  const redis = store as RedisStore;
   const key = env.DROVER_SECRET_KEY ? parseSecretKey(env.DROVER_SECRET_KEY) : undefined;
   return {
     resolveGitToken: async ({ userId }) => {
@@ -26,7 +28,7 @@ export function userGitTokenOption(
           `The job runs as user ${userId}, but DROVER_SECRET_KEY is not set on runner ${config.runnerId}.`,
         );
       }
-      const sealed = await store.getUserGitToken(userId);
+      const sealed = await redis.getUserGitToken(userId);
       if (!sealed) {
         throw new CredentialsError(
           `No git token is stored for user ${userId} (set one with: drover secrets set-git-token --user ${userId}).`,

@@ -161,6 +161,20 @@ describe('RedisStore', () => {
     expect((await store.get(job.id))!.status).toBe('succeeded');
   });
 
+  it('a worker restarted under the same runner id first takes back its own pending entries', async () => {
+    const p = freshPrefix();
+    const before = await RedisStore.connect({ url: server.url, logger, prefix: p, claimIdleMs: 60_000 });
+    const job = await before.enqueue(spec());
+    expect((await before.claim('stable', { leaseMs: 100, waitMs: 0 }))!.job.id).toBe(job.id);
+    await before.close(); // dies without finishing
+    const after = await open({ prefix: p, claimIdleMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 150)); // its lease lapses; the idle time (60 s) does not
+    expect(await after.claim('other', { leaseMs: 5000, waitMs: 0 })).toBeUndefined();
+    const lease = (await after.claim('stable', { leaseMs: 5000, waitMs: 0 }))!;
+    expect(lease.job).toMatchObject({ id: job.id, attempts: 2, runnerId: 'stable' });
+    expect(await lease.finish({ status: 'succeeded' })).toBe(true);
+  });
+
   it('abandons a job delivered more than maxAttempts times and dead-letters the entry', async () => {
     const p = freshPrefix();
     const store = await open({ prefix: p, maxAttempts: 2 });

@@ -11,7 +11,12 @@ import { decodeCursor, encodeCursor, pageLimit } from './cursor.js';
 import { PendingPatches } from './redis/PendingPatches.js';
 import { RedisClaimer } from './redis/RedisClaimer.js';
 import type { RedisContext } from './redis/RedisContext.js';
-import { createRedisClient, isConnectionError, maskRedisUrl } from './redis/redisConnection.js';
+import {
+  createRedisClient,
+  isConnectionError,
+  lastConnectionError,
+  maskRedisUrl,
+} from './redis/redisConnection.js';
 import { hashToJob, patchPairs, RedisJobHash } from './redis/redisJobHash.js';
 import { CONSUMER_GROUP, RedisKeys } from './redis/redisKeys.js';
 import { outputArgs, parseOutputEntries, seqOfId } from './redis/redisOutput.js';
@@ -81,8 +86,9 @@ export class RedisStore implements JobStore {
     try {
       await store.client.ping();
     } catch (err) {
+      const reason = lastConnectionError.get(store.client) ?? (err as Error);
       await store.close();
-      throw new StoreError(`Cannot reach Redis at ${store.url}: ${(err as Error).message}`, { cause: err });
+      throw new StoreError(`Cannot reach Redis at ${store.url}: ${reason.message}`, { cause: err });
     }
     return store;
   }

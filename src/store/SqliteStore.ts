@@ -9,6 +9,8 @@ import type { JobSpec } from '../jobs/JobSpec.js';
 import { JobStatus, TERMINAL_STATUSES } from '../jobs/JobStatus.js';
 import type { OutputEntry } from '../jobs/OutputEntry.js';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js';
+import { OutputInserter } from './OutputInserter.js';
+import { QueueWatcher } from './QueueWatcher.js';
 import { type JobRow, type OutputRow, PATCH_COLUMNS, rowToEntry, rowToJob } from './sqliteRows.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqliteSchema.js';
 import type {
@@ -38,7 +40,9 @@ export class SqliteStore implements JobStore {
   private readonly events = new EventEmitter();
   private readonly maxAttempts: number;
   private readonly pollMs: number;
-  private readonly insertOutput: Database.Statement;
+  /** Wakes waiting claims when another process enqueues. */
+  private readonly watcher: QueueWatcher;
+  private readonly outputInserter: OutputInserter;
 
   constructor(
     readonly path: string,
@@ -59,9 +63,8 @@ export class SqliteStore implements JobStore {
       });
     }
     this.events.setMaxListeners(0);
-    this.insertOutput = this.db.prepare(
-      'INSERT OR IGNORE INTO job_output (job_id, seq, ts, stream, type, line, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.watcher = new QueueWatcher(this.db, () => this.events.emit('enqueued'));
+    this.outputInserter = new OutputInserter(this.db);
   }
 
   private migrate(): void {
@@ -154,12 +157,17 @@ export class SqliteStore implements JobStore {
 
   private waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      let settled = false;
       const done = () => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         this.events.off('enqueued', done);
         signal?.removeEventListener('abort', done);
+        this.watcher.release();
         resolve();
       };
+      this.watcher.acquire();
       const timer = setTimeout(done, ms);
       this.events.once('enqueued', done);
       signal?.addEventListener('abort', done, { once: true });
@@ -220,20 +228,7 @@ export class SqliteStore implements JobStore {
   }
 
   async appendOutput(id: string, entries: OutputEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    this.db.transaction(() => {
-      for (const e of entries) {
-        this.insertOutput.run(
-          id,
-          e.seq,
-          e.ts,
-          e.stream,
-          e.type ?? null,
-          e.line,
-          e.data ? JSON.stringify(e.data) : null,
-        );
-      }
-    })();
+    this.outputInserter.insert(id, entries);
   }
 
   async readOutput(id: string, afterSeq: number, limit: number): Promise<OutputEntry[]> {
@@ -292,6 +287,7 @@ export class SqliteStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    this.watcher.stop();
     if (this.db.open) this.db.close();
   }
 }

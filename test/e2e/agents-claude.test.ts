@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrover } from '../support/drover.js';
 import { type BareRepo, branchFiles, createBareRepo } from '../support/gitRepos.js';
 import { jobLog, logText } from '../support/jobLog.js';
-import { type AnthropicServer, CLAUDE_TEST_MODEL, startAnthropicServer } from '../support/models/anthropic.js';
+import {
+  type AnthropicServer,
+  CLAUDE_TEST_MODEL,
+  startAnthropicServer,
+} from '../support/models/anthropic.js';
 import { cliBin } from '../support/models/cli.js';
 
 const KEY = 'sk-ant-test-secret-0123456789';
@@ -29,7 +33,19 @@ afterAll(async () => {
 
 const run = (url: string, ...args: string[]) =>
   runDrover(
-    ['run', '--repo', repo.bareDir, '--data-dir', join(dir, 'data'), '--agent', 'claude', '--model', CLAUDE_TEST_MODEL, '--json', ...args],
+    [
+      'run',
+      '--repo',
+      repo.bareDir,
+      '--data-dir',
+      join(dir, 'data'),
+      '--agent',
+      'claude',
+      '--model',
+      CLAUDE_TEST_MODEL,
+      '--json',
+      ...args,
+    ],
     {
       env: {
         HOME: hostHome,
@@ -60,7 +76,10 @@ describe('claude agent', () => {
 
     const log = await jobLog(job.id, join(dir, 'data'));
     const done = log.find((e) => e.type === 'agent.done');
-    expect(done, logText(log)).toMatchObject({ stream: 'agent', data: { type: 'agent.done', message: 'Created hello.txt.' } });
+    expect(done, logText(log)).toMatchObject({
+      stream: 'agent',
+      data: { type: 'agent.done', message: 'Created hello.txt.' },
+    });
     expect(logText(log)).toContain('Sandbox: workspace-write');
     // Installed per job (--settings, CLAUDE_CONFIG_DIR): nothing written to the runner's own ~/.claude.
     expect(existsSync(join(hostHome, '.claude'))).toBe(false);
@@ -76,7 +95,7 @@ describe('claude agent', () => {
     const res = await run(srv.url, '--prompt', 'Loop forever', '--max-turns', '2', '--allow-no-changes');
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });
-    expect(job.errorMessage).toMatch(/turn budget/);
+    expect(job.errorMessage).toMatch(/stopped at its turn budget .*Reached maximum number of turns \(2\)/);
     expect(srv.turnsServed()).toBeLessThanOrEqual(3);
   }, 180_000);
 });

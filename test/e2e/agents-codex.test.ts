@@ -7,7 +7,11 @@ import { runDrover } from '../support/drover.js';
 import { type BareRepo, branchFiles, createBareRepo } from '../support/gitRepos.js';
 import { jobLog, logText } from '../support/jobLog.js';
 import { cliBin } from '../support/models/cli.js';
-import { CODEX_TEST_MODEL, type ResponsesServer, startResponsesServer } from '../support/models/openaiResponses.js';
+import {
+  CODEX_TEST_MODEL,
+  type ResponsesServer,
+  startResponsesServer,
+} from '../support/models/openaiResponses.js';
 import { processesMatching } from '../support/processes.js';
 
 const KEY = 'sk-codex-test-secret-0123456789';
@@ -43,7 +47,19 @@ function env(url: string): Record<string, string> {
 
 const run = (url: string, ...args: string[]) =>
   runDrover(
-    ['run', '--repo', repo.bareDir, '--data-dir', join(dir, 'data'), '--agent', 'codex', '--model', CODEX_TEST_MODEL, '--json', ...args],
+    [
+      'run',
+      '--repo',
+      repo.bareDir,
+      '--data-dir',
+      join(dir, 'data'),
+      '--agent',
+      'codex',
+      '--model',
+      CODEX_TEST_MODEL,
+      '--json',
+      ...args,
+    ],
     { env: env(url), timeoutMs: 150_000 },
   );
 
@@ -109,5 +125,43 @@ describe('codex agent', () => {
     expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });
     expect(job.errorMessage).toContain('cost budget');
     expect(job.costUsd).toBeGreaterThan(0.25);
+  }, 150_000);
+
+  it('a fix round resumes the codex thread, and the job counts each reply once', async () => {
+    const srv = await startResponsesServer([
+      { text: 'I think it is fine.' },
+      { shell: 'echo fixed > fixed.txt' },
+      { text: 'Fixed.' },
+    ]);
+    servers.push(srv);
+    const res = await run(
+      srv.url,
+      '--prompt',
+      'Make the check pass',
+      '--verify',
+      'test -f fixed.txt',
+      '--fix-rounds',
+      '1',
+    );
+    const job = JSON.parse(res.stdout);
+    expect(job, res.stderr).toMatchObject({ status: 'succeeded' });
+    expect((await branchFiles(repo.bareDir, job.branch))['fixed.txt']).toBe('fixed\n');
+    // The second run resumed the thread: its request carries the first run's answer.
+    expect(JSON.stringify(srv.requests[1])).toContain('I think it is fine.');
+    // codex reports the resumed thread's usage from its start (all 3 replies); Drover subtracts the
+    // first run's, so the job pays for 3 replies, not 4.
+    expect(job.costUsd).toBeCloseTo((3 * 1500 * 1 + 3 * 60 * 10) / 1e6, 9);
+  }, 150_000);
+
+  it('a prompt too long for one argument reaches codex whole, on stdin', async () => {
+    const srv = await startResponsesServer([{ shell: 'echo long > long.txt' }, { text: 'ok' }]);
+    servers.push(srv);
+    // 150 KB: above Linux's 128 KiB limit for one argv string.
+    const prompt = `Write long.txt.\n${'context line\n'.repeat(12_500)}END-OF-PROMPT`;
+    const promptFile = join(dir, `long-prompt-${Date.now()}.md`);
+    writeFileSync(promptFile, prompt);
+    const res = await run(srv.url, '--prompt-file', promptFile);
+    expect(JSON.parse(res.stdout), res.stderr).toMatchObject({ status: 'succeeded' });
+    expect(JSON.stringify(srv.requests[0])).toContain('END-OF-PROMPT');
   }, 150_000);
 });

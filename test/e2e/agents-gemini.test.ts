@@ -30,7 +30,19 @@ afterAll(async () => {
 
 const run = (url: string, ...args: string[]) =>
   runDrover(
-    ['run', '--repo', repo.bareDir, '--data-dir', join(dir, 'data'), '--agent', 'gemini', '--model', GEMINI_TEST_MODEL, '--json', ...args],
+    [
+      'run',
+      '--repo',
+      repo.bareDir,
+      '--data-dir',
+      join(dir, 'data'),
+      '--agent',
+      'gemini',
+      '--model',
+      GEMINI_TEST_MODEL,
+      '--json',
+      ...args,
+    ],
     {
       env: {
         DROVER_WORK_DIR: join(dir, 'work'),
@@ -47,8 +59,19 @@ const run = (url: string, ...args: string[]) =>
 describe('gemini agent', () => {
   it('runs a shell command and writes a file; the change lands on the pushed branch and usage is recorded', async () => {
     const srv = await startGeminiServer([
-      { text: 'Creating the greeting.', functionCall: { name: 'run_shell_command', args: { command: 'echo "hello from gemini" > hello.txt' } } },
-      { functionCall: { name: 'write_file', args: { file_path: 'notes/added.md', content: '# Added by gemini\n' } } },
+      {
+        text: 'Creating the greeting.',
+        functionCall: {
+          name: 'run_shell_command',
+          args: { command: 'echo "hello from gemini" > hello.txt' },
+        },
+      },
+      {
+        functionCall: {
+          name: 'write_file',
+          args: { file_path: 'notes/added.md', content: '# Added by gemini\n' },
+        },
+      },
       { text: 'Done: hello.txt and notes/added.md.' },
     ]);
     servers.push(srv);
@@ -73,7 +96,14 @@ describe('gemini agent', () => {
   it('a model that never stops ends failed/budget after --max-turns (its own limit, mapped to budget)', async () => {
     const marker = `${process.pid}5201`;
     const srv = await startGeminiServer({
-      turns: [{ functionCall: { name: 'run_shell_command', args: { command: `echo round {{n}}; (sleep ${marker} >/dev/null 2>&1 &)` } } }],
+      turns: [
+        {
+          functionCall: {
+            name: 'run_shell_command',
+            args: { command: `echo round {{n}}; (sleep ${marker} >/dev/null 2>&1 &)` },
+          },
+        },
+      ],
       repeatLast: true,
     });
     servers.push(srv);
@@ -82,5 +112,19 @@ describe('gemini agent', () => {
     expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });
     expect(srv.turnsServed()).toBeLessThanOrEqual(4);
     expect(processesMatching(`sleep ${marker}`)).toEqual([]);
+  }, 150_000);
+
+  it('a prompt too long for one argument reaches gemini whole, on stdin', async () => {
+    const srv = await startGeminiServer([
+      { functionCall: { name: 'run_shell_command', args: { command: 'echo long > long.txt' } } },
+      { text: 'ok' },
+    ]);
+    servers.push(srv);
+    const prompt = `Write long.txt.\n${'context line\n'.repeat(12_500)}END-OF-PROMPT`;
+    const promptFile = join(dir, `long-prompt-${Date.now()}.md`);
+    writeFileSync(promptFile, prompt);
+    const res = await run(srv.url, '--prompt-file', promptFile);
+    expect(JSON.parse(res.stdout), res.stderr).toMatchObject({ status: 'succeeded' });
+    expect(JSON.stringify(srv.requests[0])).toContain('END-OF-PROMPT');
   }, 150_000);
 });

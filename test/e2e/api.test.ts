@@ -234,6 +234,19 @@ describe('drover serve: jobs and live events', () => {
     expect(done.json).toMatchObject({ status: 'succeeded', exitCode: 0, errorKind: null });
     expect(await readFileAtRef(repo.bareDir, done.json.branch, 'api.txt')).toBe('hi\n');
 
+    // Artifacts (stored before the terminal status): listed, downloadable as attachments.
+    const artifacts = await call(`/api/jobs/${job.id}/artifacts`);
+    const names = artifacts.json.artifacts.map((a: { name: string }) => a.name);
+    expect(names).toEqual(expect.arrayContaining(['log.txt', 'result.json']));
+    const result = await call(`/api/jobs/${job.id}/artifacts/result.json`);
+    expect(result.status).toBe(200);
+    expect(result.headers.get('content-disposition')).toBe('attachment; filename="result.json"');
+    expect(JSON.parse(result.text)).toMatchObject({ status: 'succeeded' });
+    expect((await call(`/api/jobs/${job.id}/artifacts/nope.txt`)).status).toBe(404);
+    const badName = await call(`/api/jobs/${job.id}/artifacts/..secret`);
+    expect(badName.status).toBe(400);
+    expect(badName.json.issues[0].path).toBe('name');
+
     // A client that has seen everything gets 204 (EventSource stops reconnecting).
     const again = await fetch(`${server.url}/api/jobs/${job.id}/events`, {
       headers: { ...auth, 'last-event-id': String(streamed.at(-1)!.seq) },

@@ -35,7 +35,9 @@ afterAll(async () => {
 });
 
 async function repoWith(playbook: string | undefined): Promise<BareRepo> {
-  const repo = await createBareRepo({ files: { ...DEFAULT_FILES, ...(playbook ? { '.drover.yml': playbook } : {}) } });
+  const repo = await createBareRepo({
+    files: { ...DEFAULT_FILES, ...(playbook ? { '.drover.yml': playbook } : {}) },
+  });
   repos.push(repo);
   return repo;
 }
@@ -61,7 +63,8 @@ describe('environments and playbook', () => {
         '',
       ].join('\n'),
     );
-    const agent = 'cat .setup-marker > agent-saw.txt; echo "$GREETING $PASS_ME $PLAYBOOK_VAR $NPM_TOKEN" >> agent-saw.txt';
+    const agent =
+      'cat .setup-marker > agent-saw.txt; echo "$GREETING $PASS_ME $PLAYBOOK_VAR $NPM_TOKEN" >> agent-saw.txt';
     const res = await run(repo, ['--prompt', 'x', '--agent-cmd', agent, '--environment', 'node']);
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'succeeded' });
@@ -105,16 +108,21 @@ describe('environments and playbook', () => {
     ['setup: []\nunknown: 1\n', /\.drover\.yml: unknown: unknown field/],
     ['env:\n  DROVER_GIT_TOKEN: x\n', /\.drover\.yml: env\.DROVER_GIT_TOKEN.*reserved/],
     ['setup: [\n', /\.drover\.yml: not valid YAML/],
-  ])('an invalid playbook fails the job with errorKind setup naming the field (%s)', async (playbook, message) => {
-    const repo = await repoWith(playbook);
-    const job = JSON.parse((await run(repo, ['--prompt', 'x', '--agent-cmd', 'true'])).stdout);
-    expect(job).toMatchObject({ status: 'failed', errorKind: 'setup' });
-    expect(job.errorMessage).toMatch(message);
-  });
+  ])(
+    'an invalid playbook fails the job with errorKind setup naming the field (%s)',
+    async (playbook, message) => {
+      const repo = await repoWith(playbook);
+      const job = JSON.parse((await run(repo, ['--prompt', 'x', '--agent-cmd', 'true'])).stdout);
+      expect(job).toMatchObject({ status: 'failed', errorKind: 'setup' });
+      expect(job.errorMessage).toMatch(message);
+    },
+  );
 
   it('an environment the config does not define fails the job with errorKind setup', async () => {
     const repo = await repoWith(undefined);
-    const job = JSON.parse((await run(repo, ['--prompt', 'x', '--agent-cmd', 'true', '--environment', 'python'])).stdout);
+    const job = JSON.parse(
+      (await run(repo, ['--prompt', 'x', '--agent-cmd', 'true', '--environment', 'python'])).stdout,
+    );
     expect(job).toMatchObject({ status: 'failed', errorKind: 'setup' });
     expect(job.errorMessage).toBe('environment: "python" is not defined in DROVER_CONFIG (defined: node).');
   });

@@ -96,7 +96,7 @@ describe('GitHub pull requests', () => {
       path: '/repos/acme/app/pulls',
       body: { head: 'feat/pr', base: 'main', title: 'Add hello notes', draft: false },
     });
-    const body = String((post?.body as { body: string }).body);
+    const body = bodyField(post, 'body');
     expect(body).toContain('## Task\n\n> Add hello notes\n> \n> Keep them short.');
     expect(body).toContain('✅ Passed.');
     expect(body).toMatch(/- ✅ `test -f notes\.txt` — passed \(/);
@@ -127,7 +127,7 @@ describe('GitHub pull requests', () => {
       path: '/repos/acme/app/pulls/1',
       body: { title: 'Follow-up fix', base: 'main' },
     });
-    expect(String((patch?.body as { body: string }).body)).toContain(second.record.id);
+    expect(bodyField(patch, 'body')).toContain(second.record.id);
 
     // --reset-branch starts from the base and replaces the branch; the PR is updated again.
     const third = await drover(
@@ -180,7 +180,7 @@ describe('GitHub pull requests', () => {
     expect(await readFileAtRef(repo.bareDir, 'feat/broken', 'broken.txt')).toBe('broken\n');
     const post = github.requests.filter((r) => r.method === 'POST').at(-1);
     expect(post?.body).toMatchObject({ head: 'feat/broken', draft: true, title: 'Break the build' });
-    const body = String((post?.body as { body: string }).body);
+    const body = bodyField(post, 'body');
     expect(body).toContain('**Draft — Verification failed.**');
     expect(body).toContain('❌ Failed.');
     expect(body).toContain('1 test failed: expected 2, got 3');
@@ -316,9 +316,7 @@ describe('GitLab merge requests', () => {
       target_branch: 'main',
       title: 'Add a changelog',
     });
-    expect(String((gitlab.requests[1]?.body as { description: string }).description)).toContain(
-      first.record.id,
-    );
+    expect(bodyField(gitlab.requests[1], 'description')).toContain(first.record.id);
 
     const second = await drover(args('Extend the changelog', 'echo b >> CHANGELOG.md'), env);
     expect(second.record).toMatchObject({ status: 'succeeded', prUrl: url });
@@ -333,3 +331,9 @@ describe('GitLab merge requests', () => {
     expect(systemLines(log, 'pr').map((e) => e.line)).toEqual([`Updated merge request !1: ${url}`]);
   });
 });
+
+/** A string field of a recorded forge request's JSON body ('' when absent). */
+function bodyField(req: { body: unknown } | undefined, field: string): string {
+  const value = (req?.body as Record<string, unknown> | undefined)?.[field];
+  return typeof value === 'string' ? value : '';
+}

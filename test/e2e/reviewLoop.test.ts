@@ -163,7 +163,7 @@ describe('reviewer loop', () => {
       title: 'Implement v2',
       draft: true,
     });
-    const body = String((posts[0]?.body as { body: string }).body);
+    const body = bodyField(posts[0], 'body');
     expect(body).toContain('**Draft — Needs a human.**');
     expect(body).toContain('❌ FAIL after 2 reviews.');
     expect(body).toContain('still wrong');
@@ -175,3 +175,9 @@ describe('reviewer loop', () => {
     expect(res.stderr).toContain('reviewCycles (--review-cycles)');
   });
 });
+
+/** A string field of a recorded forge request's JSON body ('' when absent). */
+function bodyField(req: { body: unknown } | undefined, field: string): string {
+  const value = (req?.body as Record<string, unknown> | undefined)?.[field];
+  return typeof value === 'string' ? value : '';
+}

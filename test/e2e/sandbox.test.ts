@@ -49,7 +49,12 @@ const PROBES = [
 describe('sandbox', () => {
   it('an agent cannot write outside the workspace, edit /etc, plant git hooks or read the runner’s secrets', async () => {
     const hostsBefore = readFileSync('/etc/hosts', 'utf8');
-    const res = await run(['--prompt', 'probe the sandbox', '--agent-cmd', PROBES.replace('$DATA_DIR_PROBE', dataDir())]);
+    const res = await run([
+      '--prompt',
+      'probe the sandbox',
+      '--agent-cmd',
+      PROBES.replace('$DATA_DIR_PROBE', dataDir()),
+    ]);
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'succeeded' });
 
@@ -69,7 +74,14 @@ describe('sandbox', () => {
   });
 
   it('without the sandbox the same probe does see the runner’s secrets (the probe is real)', async () => {
-    const res = await run(['--prompt', 'probe', '--agent-cmd', PROBES.replace('$DATA_DIR_PROBE', dataDir()), '--sandbox', 'none']);
+    const res = await run([
+      '--prompt',
+      'probe',
+      '--agent-cmd',
+      PROBES.replace('$DATA_DIR_PROBE', dataDir()),
+      '--sandbox',
+      'none',
+    ]);
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'succeeded' });
     const files = await branchFiles(repo.bareDir, job.branch);
@@ -95,14 +107,20 @@ describe('sandbox', () => {
     const autoJob = JSON.parse(auto.stdout);
     expect(autoJob, auto.stderr).toMatchObject({ status: 'succeeded' });
     expect(logText(await jobLog(autoJob.id, dataDir()))).toContain(
-      'WARNING: no sandbox: ' + `${fake} cannot create its namespaces here: bwrap: No permissions to create new namespace`,
+      'WARNING: no sandbox: ' +
+        `${fake} cannot create its namespaces here: bwrap: No permissions to create new namespace`,
     );
 
-    const strict = await run(['--prompt', 'x', '--agent-cmd', 'echo ok > ok.txt', '--sandbox', 'workspace-write'], {
-      DROVER_BWRAP: fake,
-    });
+    const strict = await run(
+      ['--prompt', 'x', '--agent-cmd', 'echo ok > ok.txt', '--sandbox', 'workspace-write'],
+      {
+        DROVER_BWRAP: fake,
+      },
+    );
     const strictJob = JSON.parse(strict.stdout);
     expect(strictJob).toMatchObject({ status: 'failed', errorKind: 'sandbox' });
-    expect(strictJob.errorMessage).toMatch(/^sandbox: "workspace-write" was requested but .*cannot create its namespaces/);
+    expect(strictJob.errorMessage).toMatch(
+      /^sandbox: "workspace-write" was requested but .*cannot create its namespaces/,
+    );
   });
 });

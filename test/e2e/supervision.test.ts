@@ -128,12 +128,14 @@ describe('supervision', () => {
 describe('submit + worker', () => {
   it('a job whose worker dies (kill -9) is re-queued when its lease lapses and finished by another worker', async () => {
     const marker = `${process.pid}1003`;
+    // The agent leaves a mark outside its workspace, which the default sandbox (private /tmp) would hide.
     const wenv = {
       ...env(),
       DROVER_LEASE: '2s',
       DROVER_LOG_LEVEL: 'warn',
       MARK_DIR: dataDir,
       DROVER_AGENT_ENV: 'MARK_DIR',
+      DROVER_SANDBOX: 'none',
     };
     // The first attempt hangs (its worker gets killed); the second sees the mark and finishes.
     const agent = `if [ ! -e "$MARK_DIR/attempted" ]; then touch "$MARK_DIR/attempted"; sleep ${marker}; fi; echo done > worked.txt`;
@@ -148,6 +150,9 @@ describe('submit + worker', () => {
         'survive',
         '--agent-cmd',
         agent,
+        // The mark lives outside the workspace, which the default sandbox would (rightly) not let it write.
+        '--sandbox',
+        'none',
         '--json',
       ],
       { env: wenv },

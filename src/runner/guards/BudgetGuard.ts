@@ -15,6 +15,11 @@ export interface BudgetGuardOptions extends BudgetLimits {
   model?: string;
   /** Told once per model the price table does not know (its tokens then cost nothing here). */
   onUnpriced?: (model: string) => void;
+  /**
+   * Tokens the agent's counters already held when this run started: codex counts a resumed thread's
+   * usage from the thread's start, so what earlier runs used is subtracted.
+   */
+  baseline?: TokenUsage;
 }
 
 /**
@@ -35,6 +40,8 @@ export class BudgetGuard {
   private liveCost: number | undefined;
   private readonly warned = new Set<string>();
   private tripped: BudgetError | undefined;
+  /** The latest cumulative usage the agent's own counters reported (stream or session file). */
+  lastUsage: TokenUsage | undefined;
 
   constructor(private readonly opts: BudgetGuardOptions) {}
 
@@ -63,7 +70,8 @@ export class BudgetGuard {
         this.inRound = false;
         break;
       case 'agent.usage': {
-        const cost = this.price(event, event.model);
+        this.lastUsage = pickUsage(event);
+        const cost = this.price(this.sinceBaseline(event), event.model);
         if (cost !== undefined) {
           this.streamCost += cost;
           this.priced = true;
@@ -84,7 +92,8 @@ export class BudgetGuard {
 
   /** Cumulative usage an agent recorded on disk (codex rollout, gemini chat file) while it runs. */
   observeTotals(usage: TokenUsage & { model?: string }): BudgetError | undefined {
-    const cost = this.price(usage, usage.model);
+    this.lastUsage = pickUsage(usage);
+    const cost = this.price(this.sinceBaseline(usage), usage.model);
     if (cost !== undefined) this.liveCost = Math.max(this.liveCost ?? 0, cost);
     return this.check();
   }
@@ -107,6 +116,16 @@ export class BudgetGuard {
     return this.tripped;
   }
 
+  private sinceBaseline(usage: TokenUsage): TokenUsage {
+    const b = this.opts.baseline;
+    if (!b) return usage;
+    return {
+      inputTokens: Math.max(0, usage.inputTokens - b.inputTokens),
+      outputTokens: Math.max(0, usage.outputTokens - b.outputTokens),
+      cachedInputTokens: Math.max(0, (usage.cachedInputTokens ?? 0) - (b.cachedInputTokens ?? 0)),
+    };
+  }
+
   private price(usage: TokenUsage, model: string | undefined): number | undefined {
     const name = model ?? this.opts.model;
     const price = priceFor(this.opts.prices, name);
@@ -120,4 +139,12 @@ export class BudgetGuard {
     }
     return costOf(price, usage);
   }
+}
+
+function pickUsage(u: TokenUsage): TokenUsage {
+  return {
+    inputTokens: u.inputTokens,
+    outputTokens: u.outputTokens,
+    cachedInputTokens: u.cachedInputTokens ?? 0,
+  };
 }

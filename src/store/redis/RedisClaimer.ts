@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { InvalidInputError } from '../../errors.js';
 import { defaultBranch, JOB_ID_PATTERN } from '../../jobs/ids.js';
-import { parseJobSpecJson } from '../../jobs/parseJobSpec.js';
 import { sleep } from '../../util/sleep.js';
 import type { ClaimOptions, Lease } from '../types.js';
+import { claimDirect, reapLapsedJobs } from './directClaims.js';
 import type { RedisContext } from './RedisContext.js';
 import { RedisLease } from './RedisLease.js';
 import { isConnectionError } from './redisConnection.js';
 import { hashToJob, pairsToHash } from './redisJobHash.js';
 import { CONSUMER_GROUP } from './redisKeys.js';
-import { BEGIN, CLAIM_DIRECT, FORGET_CONSUMER, REAP } from './redisScripts.js';
+import { BEGIN } from './redisScripts.js';
 import { judgeEntry, parseEntries, type StreamEntry } from './streamEntry.js';
-
-/** Consumers idle this long with nothing pending are removed from the group (restarted workers). */
-const FORGET_CONSUMERS_AFTER_MS = 3_600_000;
 
 /**
  * Turns `jobs:stream` deliveries into leases. Each claim looks, in order, at: this runner's own pending
@@ -51,13 +47,16 @@ export class RedisClaimer {
   }
 
   async claim(runnerId: string, opts: ClaimOptions): Promise<Lease | undefined> {
-    if (opts.jobId) return this.claimDirect(runnerId, opts.jobId, opts.leaseMs);
+    if (opts.jobId) return claimDirect(this.ctx, runnerId, opts.jobId, opts.leaseMs);
     const deadline = Date.now() + opts.waitMs;
     for (let round = 0; round < 10_000; round++) {
       if (opts.signal?.aborted) return undefined;
       try {
         await this.ensureGroup();
-        await this.reapMaybe(runnerId);
+        if (Date.now() - this.lastReap >= Math.max(2000, this.ctx.claimIdleMs)) {
+          this.lastReap = Date.now();
+          await reapLapsedJobs(this.ctx, runnerId);
+        }
         const lease =
           (await this.fromOwnPending(runnerId, opts)) ??
           (await this.fromIdle(runnerId, opts)) ??
@@ -235,57 +234,6 @@ export class RedisClaimer {
       log.debug({ jobId: verdict.jobId, outcome }, 'entry not started');
     }
     return undefined;
-  }
-
-  /** drover run: the job it just enqueued, started here rather than by whichever worker reads it. */
-  private async claimDirect(runnerId: string, jobId: string, leaseMs: number): Promise<Lease | undefined> {
-    const { client, keys } = this.ctx;
-    const token = randomUUID();
-    const reply = await CLAIM_DIRECT.run(
-      client,
-      [keys.job(jobId), keys.stream],
-      [keys.prefix, jobId, runnerId, leaseMs, new Date().toISOString(), token],
-    );
-    if (!reply) return undefined;
-    const hash = pairsToHash(reply);
-    let spec: ReturnType<typeof parseJobSpecJson> | undefined;
-    let problem: InvalidInputError | undefined;
-    try {
-      spec = parseJobSpecJson(hash.payload ?? '');
-    } catch (err) {
-      if (!(err instanceof InvalidInputError)) throw err;
-      problem = err;
-    }
-    const lease = new RedisLease(this.ctx, hashToJob(jobId, hash, spec), '', token, runnerId, leaseMs);
-    if (!problem) return lease;
-    await lease.finish({ status: 'failed', errorKind: 'invalid_input', errorMessage: problem.message });
-    return undefined;
-  }
-
-  /** Re-queues running jobs whose lease lapsed and whose entry is pending nowhere (see REAP). */
-  private async reapMaybe(runnerId: string): Promise<void> {
-    if (Date.now() - this.lastReap < Math.max(2000, this.ctx.claimIdleMs)) return;
-    this.lastReap = Date.now();
-    const { client, keys } = this.ctx;
-    const running = await client.zrange(keys.status('running'), '0', '199');
-    for (const jobId of running) {
-      const result = await REAP.run(
-        client,
-        [keys.job(jobId), keys.stream, keys.output(jobId)],
-        [
-          keys.prefix,
-          jobId,
-          CONSUMER_GROUP,
-          this.ctx.maxAttempts,
-          this.ctx.claimIdleMs,
-          new Date().toISOString(),
-          this.ctx.outputMaxLen,
-        ],
-      );
-      if (result === 1) this.ctx.logger.warn({ jobId, runnerId }, 'job with a lapsed lease re-queued');
-      if (result === 2) this.ctx.logger.warn({ jobId, runnerId }, 'job abandoned after too many attempts');
-    }
-    await FORGET_CONSUMER.run(client, [keys.stream], [CONSUMER_GROUP, '', String(FORGET_CONSUMERS_AFTER_MS)]);
   }
 
   private async withReader<T>(fn: (reader: Redis) => Promise<T>): Promise<T> {

@@ -36,6 +36,9 @@ export function isConnectionError(err: unknown): boolean {
   );
 }
 
+/** The latest socket-level error of each client, to explain a failed first connection. */
+export const lastConnectionError = new WeakMap<Redis, Error>();
+
 export interface RedisClientOptions {
   logger: Logger;
   /** Shown in CLIENT LIST, handy when debugging a shared Redis. */
@@ -59,24 +62,25 @@ export function createRedisClient(url: string, opts: RedisClientOptions): Redis 
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000) + Math.floor(Math.random() * 100),
   });
+  // Before the first ready, failures are the caller's to report (connect() fails with the reason).
+  let everReady = false;
   let lost = false;
+  const reportLoss = (message: string, err?: Error) => {
+    if (!opts.reportConnection || !everReady || lost || client.status === 'end') return;
+    lost = true;
+    opts.logger.warn(
+      err ? { err: { message: err.message, code: (err as NodeJS.ErrnoException).code } } : {},
+      `${message}; reconnecting with backoff (running jobs keep running, writes are retried)`,
+    );
+  };
   client.on('error', (err: Error) => {
-    if (opts.reportConnection && !lost) {
-      lost = true;
-      opts.logger.warn(
-        { err: { message: err.message, code: (err as NodeJS.ErrnoException).code } },
-        'Redis connection lost; reconnecting with backoff (running jobs keep running, writes are retried)',
-      );
-    }
+    lastConnectionError.set(client, err);
+    reportLoss('Redis connection lost', err);
   });
-  client.on('close', () => {
-    if (opts.reportConnection && !lost && client.status !== 'end') {
-      lost = true;
-      opts.logger.warn('Redis connection closed; reconnecting with backoff');
-    }
-  });
+  client.on('close', () => reportLoss('Redis connection closed'));
   client.on('ready', () => {
     if (lost) opts.logger.warn('Redis connection restored');
+    everReady = true;
     lost = false;
   });
   return client;

@@ -140,3 +140,27 @@ export const cancelJob = (id: string) =>
   api<Job>(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
 export const createJob = (spec: Record<string, unknown>) =>
   api<Job>('/api/jobs', { method: 'POST', body: spec });
+
+export interface ArtifactInfo {
+  name: string;
+  size: number;
+  modifiedAt: string;
+  contentType: string;
+}
+
+export const listArtifacts = (id: string) =>
+  api<{ artifacts: ArtifactInfo[] }>(`/api/jobs/${encodeURIComponent(id)}/artifacts`);
+
+/** Downloads with the bearer header (a plain link could not send it), then saves via a blob URL. */
+export async function downloadArtifact(id: string, name: string): Promise<void> {
+  const res = await fetch(`/api/jobs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`, {
+    headers: authHeaders(),
+  });
+  if (!res.ok) throw new ApiError(res.status, `HTTP ${res.status}`, 'E_HTTP');
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -44,3 +44,8 @@ export function webBase(repo: string): string | undefined {
 }
 
 export const statusLabel = (status: string) => status.replace('_', ' ');
+
+/** Only http(s) links are rendered as links (never javascript: or data: from a stored value). */
+export function safeHref(url: string | null): string | undefined {
+  return url && /^https?:\/\//i.test(url) ? url : undefined;
+}

@@ -3,7 +3,7 @@ import { authHeaders, type Job, noteUnauthorized, type OutputEntry, TERMINAL } f
 export interface FollowHandlers {
   onEntry(entry: OutputEntry): void;
   onJob(job: Job): void;
-  /** The stream is over (end marker, or the job ended and everything was seen). */
+  /** The stream is over: the job ended and everything was seen. */
   onEnd(): void;
   onState?(state: 'live' | 'reconnecting' | 'unauthorized'): void;
 }
@@ -55,10 +55,9 @@ async function readEvents(body: ReadableStream<Uint8Array>, onMessage: (m: Messa
 export function followJob(jobId: string, handlers: FollowHandlers): () => void {
   const controller = new AbortController();
   let lastId = '0';
-  let ended = false;
   let terminal = false;
   const run = async () => {
-    for (let attempt = 0; !controller.signal.aborted && !ended; attempt++) {
+    for (let attempt = 0; !controller.signal.aborted && !terminal; attempt++) {
       try {
         const res = await fetch(`/api/jobs/${encodeURIComponent(jobId)}/events`, {
           headers: { ...authHeaders(), accept: 'text/event-stream', 'last-event-id': lastId },
@@ -81,14 +80,12 @@ export function followJob(jobId: string, handlers: FollowHandlers): () => void {
           }
           if (m.id !== undefined) lastId = m.id;
           handlers.onEntry(JSON.parse(m.data) as OutputEntry);
-          if (m.event === 'end') ended = true;
         });
-        // A stream that closes after a terminal job record is the normal end, too.
+        // The server ends the stream after the terminal record; anything else was a drop.
         if (terminal) break;
       } catch {
         if (controller.signal.aborted) return;
       }
-      if (ended) break;
       handlers.onState?.('reconnecting');
       await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** Math.min(attempt, 4))));
     }

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { cancelJob, getJob, type Job, type OutputEntry, TERMINAL } from '../api';
-import { formatCost, formatDuration, jobDurationMs, webBase } from '../format';
+import { formatCost, formatDuration, jobDurationMs, safeHref, webBase } from '../format';
 import { useNow } from '../route';
 import { followJob } from '../sse';
+import { Artifacts } from './Artifacts';
 import { LogView, MAX_LINES } from './LogView';
 import { type PhaseMark, PhaseTimeline } from './PhaseTimeline';
 import { StatusBadge } from './StatusBadge';
@@ -124,10 +125,14 @@ export function JobDetail({ id }: { id: string }) {
         {job.prUrl && (
           <>
             <dt>PR</dt>
-            <dd>
-              <a href={job.prUrl} target="_blank" rel="noreferrer noopener">
-                {job.prUrl}
-              </a>
+            <dd class="wrap">
+              {safeHref(job.prUrl) ? (
+                <a href={safeHref(job.prUrl)} target="_blank" rel="noreferrer noopener">
+                  {job.prUrl}
+                </a>
+              ) : (
+                job.prUrl
+              )}
             </dd>
           </>
         )}
@@ -152,6 +157,7 @@ export function JobDetail({ id }: { id: string }) {
         </div>
       )}
       <PhaseTimeline phases={phases} endedAt={ended ? job.finishedAt : null} now={now} />
+      <Artifacts jobId={job.id} ended={ended} />
       <LogView entries={log.entries} dropped={log.dropped} />
     </section>
   );
