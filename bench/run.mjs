@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT } from './lib/drover.mjs';
+import { REPO, ROOT } from './lib/drover.mjs';
 import { run } from './lib/proc.mjs';
 
 const { values } = parseArgs({
@@ -29,7 +29,10 @@ const context = {
   runs,
   node: process.version,
   git: (await run('git', ['--version'])).stdout.trim(),
-  commit: (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, allowFailure: true })).stdout.trim(),
+  build: ROOT,
+  commit: (
+    await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, allowFailure: true })
+  ).stdout.trim(),
   cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
   loadAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
 };
@@ -41,7 +44,9 @@ for (const name of SECTIONS) {
   const out = await mod[name]({ quick, runs });
   for (const row of out) {
     rows.push(row);
-    process.stderr.write(`  ${row.metric}: ${row.value} ${row.unit} ${row.detail ? `(${row.detail})` : ''}\n`);
+    process.stderr.write(
+      `  ${row.metric}: ${row.value} ${row.unit} ${row.detail ? `(${row.detail})` : ''}\n`,
+    );
   }
   process.stderr.write(`  (${Math.round((performance.now() - t) / 1000)} s)\n`);
 }
@@ -49,11 +54,17 @@ for (const name of SECTIONS) {
 const table = [
   '| section | measurement | value | detail | target |',
   '|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.section} | ${r.metric} | **${r.value}** ${r.unit === 'ratio' ? '×' : r.unit} | ${r.detail ?? ''} | ${r.target ?? ''} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.section} | ${r.metric} | **${r.value}** ${r.unit === 'ratio' ? '×' : r.unit} | ${r.detail ?? ''} | ${r.target ?? ''} |`,
+  ),
 ].join('\n');
 process.stdout.write(`\n${table}\n\n`);
 const name = values.name ?? (quick ? 'quick' : 'latest');
-const dir = join(ROOT, 'bench/results');
+const dir = join(REPO, 'bench/results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ context: { ...context, loadAtEnd: loadavg() }, rows }, null, 2)}\n`);
+writeFileSync(
+  join(dir, `${name}.json`),
+  `${JSON.stringify({ context: { ...context, loadAtEnd: loadavg() }, rows }, null, 2)}\n`,
+);
 process.stderr.write(`wrote bench/results/${name}.json\n`);

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gitEnv, run } from './proc.mjs';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** This checkout (bench scripts, results). */
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+/** The build under test: this checkout, or another one (BENCH_DROVER_ROOT) for before/after runs. */
+export const ROOT = process.env.BENCH_DROVER_ROOT || REPO;
 export const DROVER = join(ROOT, 'dist/cli/main.js');
 const TIME = '/usr/bin/time';
 
@@ -13,11 +16,11 @@ export function droverEnv(extra = {}) {
 }
 
 /** `drover <args>`; resolves { ms, rssKb, stdout, stderr, code }. */
-export async function drover(args, { env, rssFile, allowFailure = false, timeoutMs } = {}) {
+export async function drover(args, { env, rssFile, allowFailure = false, timeoutMs, ignoreStderr } = {}) {
   const useTime = rssFile && existsSync(TIME);
   const cmd = useTime ? TIME : process.execPath;
   const argv = useTime ? ['-f', '%M', '-o', rssFile, process.execPath, DROVER, ...args] : [DROVER, ...args];
-  const res = await run(cmd, argv, { env: env ?? droverEnv(), allowFailure, timeoutMs });
+  const res = await run(cmd, argv, { env: env ?? droverEnv(), allowFailure, timeoutMs, ignoreStderr });
   let rssKb;
   if (useTime) {
     rssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));

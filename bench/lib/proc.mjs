@@ -39,12 +39,13 @@ export function run(cmd, args, opts = {}) {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
       env: opts.env ?? gitEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // ignoreStderr: a job's live output (drover run --json) would otherwise pile up in this process.
+      stdio: ['ignore', 'pipe', opts.ignoreStderr ? 'ignore' : 'pipe'],
     });
     const out = [];
     const err = [];
     child.stdout.on('data', (c) => out.push(c));
-    child.stderr.on('data', (c) => err.push(c));
+    child.stderr?.on('data', (c) => err.push(c));
     child.on('error', reject);
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30 * 60_000);
     child.on('close', (code) => {

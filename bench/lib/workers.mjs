@@ -9,7 +9,9 @@ export async function openBenchStore({ dataDir, redisUrl, prefix }) {
 }
 
 export function storeFlags({ dataDir, redisUrl, prefix }) {
-  return redisUrl ? ['--redis', redisUrl, '--redis-prefix', prefix, '--data-dir', dataDir] : ['--data-dir', dataDir];
+  return redisUrl
+    ? ['--redis', redisUrl, '--redis-prefix', prefix, '--data-dir', dataDir]
+    : ['--data-dir', dataDir];
 }
 
 /** Starts `count` `drover worker` processes and waits until they have all registered. */
@@ -29,7 +31,8 @@ export async function startWorkers(count, where, store, env) {
   }
   const deadline = Date.now() + 60_000;
   while ((await store.listRunners()).length < count) {
-    if (Date.now() > deadline) throw new Error(`workers did not register: ${children.map((c) => c.errText()).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`workers did not register: ${children.map((c) => c.errText()).join('\n')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

@@ -61,7 +61,8 @@ export async function dispatch({ quick }) {
             if (Date.now() > deadline) throw new Error(`job ${job.id} did not finish`);
             await new Promise((r) => setTimeout(r, 3));
           }
-          if (final.status !== 'succeeded') throw new Error(`bench job ${job.id} ${final.status}: ${final.errorMessage}`);
+          if (final.status !== 'succeeded')
+            throw new Error(`bench job ${job.id} ${final.status}: ${final.errorMessage}`);
           const out = await store.readOutput(job.id, 0, 1000);
           const stamp = out.find((e) => e.stream === 'stdout' && /^\d{18,}$/.test(e.line));
           if (!stamp) throw new Error(`no timestamp in the output of ${job.id}`);

@@ -6,14 +6,14 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { drover, droverEnv, ROOT } from '../lib/drover.mjs';
+import { drover, droverEnv, REPO } from '../lib/drover.mjs';
 import { generatedRepo } from '../lib/genRepo.mjs';
 import { run } from '../lib/proc.mjs';
 import { startRedis } from '../lib/redis.mjs';
 import { median, round } from '../lib/stats.mjs';
 
 const SECRET = 'bench-secret-4f1c9a7e2d';
-const require = createRequire(join(ROOT, 'package.json'));
+const require = createRequire(join(REPO, 'package.json'));
 
 /** Lines of ~80 bytes; every 1000th carries the secret, which must never reach the store. */
 const linesCmd = (n) =>
@@ -60,8 +60,13 @@ export async function logs({ quick, runs }) {
             .concat(['--agent-cmd', cmd, '--no-push', '--allow-no-changes', '--json', '--data-dir', dataDir])
             .concat(flags),
           {
-            env: droverEnv({ DROVER_WORK_DIR: join(tmp, 'work'), DROVER_MASK_ENV: 'BENCH_SECRET', BENCH_SECRET: SECRET }),
+            env: droverEnv({
+              DROVER_WORK_DIR: join(tmp, 'work'),
+              DROVER_MASK_ENV: 'BENCH_SECRET',
+              BENCH_SECRET: SECRET,
+            }),
             rssFile: join(tmp, 'rss.txt'),
+            ignoreStderr: true,
             timeoutMs: 30 * 60_000,
           },
         );
@@ -106,7 +111,9 @@ export async function logs({ quick, runs }) {
         target: '≤ 200 MB RSS',
       });
       if (existsSync(join(dataDir, 'drover.db'))) {
-        process.stderr.write(`  (${backend} db: ${Math.round(statSync(join(dataDir, 'drover.db')).size / 1024 ** 2)} MB)\n`);
+        process.stderr.write(
+          `  (${backend} db: ${Math.round(statSync(join(dataDir, 'drover.db')).size / 1024 ** 2)} MB)\n`,
+        );
       }
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -134,6 +141,9 @@ function storedLines(dataDir, id) {
 
 /** Whether this build has the Redis backend (openStore accepts a redis URL). */
 async function redisAvailable() {
-  const res = await drover(['list', '--redis', 'redis://127.0.0.1:1', '--json'], { allowFailure: true, timeoutMs: 5000 });
+  const res = await drover(['list', '--redis', 'redis://127.0.0.1:1', '--json'], {
+    allowFailure: true,
+    timeoutMs: 5000,
+  });
   return !/not available in this build/.test(res.stderr + res.stdout);
 }

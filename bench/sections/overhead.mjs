@@ -3,7 +3,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { drover, droverEnv, ROOT } from '../lib/drover.mjs';
+import { drover, droverEnv, REPO } from '../lib/drover.mjs';
 import { generatedRepo } from '../lib/genRepo.mjs';
 import { gitEnv, run } from '../lib/proc.mjs';
 import { interleaved, median, round } from '../lib/stats.mjs';
@@ -11,8 +11,14 @@ import { interleaved, median, round } from '../lib/stats.mjs';
 export async function overhead({ quick, runs }) {
   const rows = [];
   const shapes = quick
-    ? [{ name: 'tiny', files: 3, commits: 1 }, { name: '1k files / 100 commits', files: 1000, commits: 100 }]
-    : [{ name: 'tiny', files: 3, commits: 1 }, { name: '5k files / 500 commits', files: 5000, commits: 500 }];
+    ? [
+        { name: 'tiny', files: 3, commits: 1 },
+        { name: '1k files / 100 commits', files: 1000, commits: 100 },
+      ]
+    : [
+        { name: 'tiny', files: 3, commits: 1 },
+        { name: '5k files / 500 commits', files: 5000, commits: 500 },
+      ];
   for (const shape of shapes) {
     const source = await generatedRepo(shape);
     const tmp = mkdtempSync(join(tmpdir(), 'drover-bench-overhead-'));
@@ -26,16 +32,26 @@ export async function overhead({ quick, runs }) {
       const job = (dataDir) => {
         const branch = `bench/${++n}`;
         return drover(
-          ['run', '--repo', url, '--base', 'main', '--branch', branch, '--prompt', 'Bench: one-line change']
-            .concat(['--agent', 'command', '--agent-cmd', 'echo change >> README.md', '--data-dir', dataDir]),
+          [
+            'run',
+            '--repo',
+            url,
+            '--base',
+            'main',
+            '--branch',
+            branch,
+            '--prompt',
+            'Bench: one-line change',
+          ].concat(['--agent', 'command', '--agent-cmd', 'echo change >> README.md', '--data-dir', dataDir]),
           { env: droverEnv({ DROVER_WORK_DIR: work }) },
         );
       };
       const times = await interleaved(
         {
-          shell: () => run('sh', [join(ROOT, 'bench/lib/baseline.sh'), url, join(tmp, `sh-${++n}`), `bench/${n}`], {
-            env: gitEnv(),
-          }),
+          shell: () =>
+            run('sh', [join(REPO, 'bench/lib/baseline.sh'), url, join(tmp, `sh-${++n}`), `bench/${n}`], {
+              env: gitEnv(),
+            }),
           // A new data dir per run: empty cache, new database — the first job a fresh runner does.
           cold: () => job(join(tmp, `data-cold-${n}`)),
           warm: () => job(warmData),
@@ -54,7 +70,10 @@ export async function overhead({ quick, runs }) {
           unit: 'ratio',
           detail: `${round(median(times[kind]), 0)} ms vs ${round(shell, 0)} ms (median of ${runs})`,
           target: kind === 'cold' ? '≤ 1.10' : undefined,
-          samples: { shell: times.shell.map((x) => round(x, 1)), drover: times[kind].map((x) => round(x, 1)) },
+          samples: {
+            shell: times.shell.map((x) => round(x, 1)),
+            drover: times[kind].map((x) => round(x, 1)),
+          },
         });
       }
     } finally {

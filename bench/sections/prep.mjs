@@ -24,7 +24,8 @@ export async function prep({ quick, runs }) {
   try {
     const times = await interleaved(
       {
-        'git clone': () => git(['clone', '-q', '--no-tags', '--single-branch', '--branch', 'main', url, dir()]),
+        'git clone': () =>
+          git(['clone', '-q', '--no-tags', '--single-branch', '--branch', 'main', url, dir()]),
         fresh: () => cloneRepo(gitRunner, url, dir(), 'main', {}),
         warm: () => cache('warm').prepare(url, dir(), 'main', {}),
         cold: () => cache(`cold-${n}`).prepare(url, dir(), 'main', {}),

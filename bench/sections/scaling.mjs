@@ -16,11 +16,20 @@ export async function scaling({ quick }) {
   const rows = [];
   try {
     const spec = await benchSpec(url, 'echo trivial');
-    const backends = redis ? [['redis', { redisUrl: redis.url }], ['embedded', {}]] : [['embedded', {}]];
+    const backends = redis
+      ? [
+          ['redis', { redisUrl: redis.url }],
+          ['embedded', {}],
+        ]
+      : [['embedded', {}]];
     for (const [backend, extra] of backends) {
       const rate = {};
       for (const count of [1, 2]) {
-        const where = { dataDir: join(tmp, `data-${backend}-${count}`), ...extra, prefix: `bench-scale-${count}:` };
+        const where = {
+          dataDir: join(tmp, `data-${backend}-${count}`),
+          ...extra,
+          prefix: `bench-scale-${count}:`,
+        };
         const store = await openBenchStore(where);
         const workers = await startWorkers(count, where, store, { DROVER_WORK_DIR: join(tmp, 'work') });
         try {

@@ -12,13 +12,19 @@ const { JobOutput } = await dist('runner/JobOutput.js');
 const { lineSink } = await dist('runner/lineSink.js');
 const { openStore } = await dist('store/openStore.js');
 const dir = mkdtempSync(join(tmpdir(), 'drover-pipe-'));
-const store = await openStore({ dataDir: dir, ...(backend.startsWith('redis') ? { redisUrl: backend } : {}) });
+const store = await openStore({
+  dataDir: dir,
+  ...(backend.startsWith('redis') ? { redisUrl: backend } : {}),
+});
 const job = await store.enqueue({ repo: 'file:///x', prompt: 'p', agent: 'command', agentCmd: 'true' });
 const masker = new Masker(['bench-secret-4f1c9a7e2d']);
 const output = await JobOutput.open(store, job.id, masker);
 const sink = lineSink(masker, (line) => output.appendMasked({ stream: 'stdout', line }));
 const lines = [];
-for (let i = 1; i <= 800; i++) lines.push(`line ${String(i).padStart(8, '0')} the quick brown fox jumps over the lazy dog, benchmark log output`);
+for (let i = 1; i <= 800; i++)
+  lines.push(
+    `line ${String(i).padStart(8, '0')} the quick brown fox jumps over the lazy dog, benchmark log output`,
+  );
 const chunk = Buffer.from(`${lines.join('\n')}\n`); // ~64 KiB, like one pipe read
 const start = performance.now();
 for (let sent = 0; sent < n; sent += 800) {
@@ -29,6 +35,8 @@ for (let sent = 0; sent < n; sent += 800) {
 await sink.end();
 await output.close();
 const ms = performance.now() - start;
-console.log(`${backend}: ${n} lines in ${Math.round(ms)} ms = ${Math.round(n / (ms / 1000))} lines/s, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB, stored ${await store.lastSeq(job.id)}`);
+console.log(
+  `${backend}: ${n} lines in ${Math.round(ms)} ms = ${Math.round(n / (ms / 1000))} lines/s, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB, stored ${await store.lastSeq(job.id)}`,
+);
 await store.close();
 rmSync(dir, { recursive: true, force: true });

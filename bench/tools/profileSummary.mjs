@@ -24,12 +24,26 @@ const group = (key) => {
 const where = (url) => {
   if (!url) return '(native)';
   const nm = url.lastIndexOf('node_modules/');
-  if (nm >= 0) return url.slice(nm + 13).split('/').slice(0, url.slice(nm + 13).startsWith('@') ? 2 : 1).join('/');
+  if (nm >= 0)
+    return url
+      .slice(nm + 13)
+      .split('/')
+      .slice(0, url.slice(nm + 13).startsWith('@') ? 2 : 1)
+      .join('/');
   return url.replace(/^file:\/\/.*?\/(dist|src)\//, '$1/');
 };
 const print = (title, rows) => {
   console.log(`\n${title} (total ${(total / 1000).toFixed(0)} ms sampled)`);
-  for (const [k, us] of rows) console.log(`${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+  for (const [k, us] of rows)
+    console.log(
+      `${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`,
+    );
 };
-print('self time by file/package', group((f) => where(f.url)));
-print('self time by function', group((f) => `${f.functionName || '(anonymous)'}  ${where(f.url)}:${f.lineNumber + 1}`));
+print(
+  'self time by file/package',
+  group((f) => where(f.url)),
+);
+print(
+  'self time by function',
+  group((f) => `${f.functionName || '(anonymous)'}  ${where(f.url)}:${f.lineNumber + 1}`),
+);

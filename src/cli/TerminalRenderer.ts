@@ -16,6 +16,9 @@ export class TerminalRenderer {
   private frame = 0;
   private timer: NodeJS.Timeout | undefined;
   private spinnerShown = false;
+  /** Text not yet written: a flood of lines becomes one write per tick, not one syscall per line. */
+  private buffer = '';
+  private flushScheduled = false;
 
   constructor(private readonly out: NodeJS.WriteStream) {
     this.tty = out.isTTY === true;
@@ -26,18 +29,18 @@ export class TerminalRenderer {
     if (entry.stream === 'system' && entry.type === 'phase') {
       this.phase = entry.line;
       this.phaseStarted = Date.now();
-      if (this.tty && !this.timer) this.timer = setInterval(() => this.drawSpinner(), 100);
+      if (this.tty && !this.timer) this.timer = setInterval(() => this.redrawSpinner(), 100);
     }
     const text = formatEntry(entry, this.color);
     if (entry.type === 'end') return;
     this.clearSpinner();
-    this.out.write(`${text}\n`);
-    this.drawSpinner();
+    this.write(`${text}\n`);
   };
 
   line(text: string, style?: Parameters<typeof paint>[1]): void {
     this.clearSpinner();
-    this.out.write(`${style ? paint(text, style, this.color) : text}\n`);
+    this.write(`${style ? paint(text, style, this.color) : text}\n`);
+    this.flush();
   }
 
   stop(): void {
@@ -45,18 +48,44 @@ export class TerminalRenderer {
     this.timer = undefined;
     this.clearSpinner();
     this.phase = undefined;
+    this.flush();
+  }
+
+  private write(text: string): void {
+    this.buffer += text;
+    if (this.buffer.length >= 65_536) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    // The spinner goes below the output, once per batch.
+    if (this.buffer && !this.spinnerShown) this.drawSpinner();
+    if (!this.buffer) return;
+    const text = this.buffer;
+    this.buffer = '';
+    this.out.write(text);
+  }
+
+  private redrawSpinner(): void {
+    this.clearSpinner();
+    this.drawSpinner();
+    this.flush();
   }
 
   private drawSpinner(): void {
     if (!this.tty || !this.phase) return;
     this.frame = (this.frame + 1) % FRAMES.length;
     const elapsed = formatDuration(Date.now() - this.phaseStarted);
-    this.out.write(`\r\x1b[2K${paint(`${FRAMES[this.frame]} ${this.phase} ${elapsed}`, 'dim', this.color)}`);
+    this.buffer += `\r\x1b[2K${paint(`${FRAMES[this.frame]} ${this.phase} ${elapsed}`, 'dim', this.color)}`;
     this.spinnerShown = true;
   }
 
   private clearSpinner(): void {
-    if (this.spinnerShown) this.out.write('\r\x1b[2K');
+    if (this.spinnerShown) this.buffer += '\r\x1b[2K';
     this.spinnerShown = false;
   }
 }

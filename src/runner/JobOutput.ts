@@ -14,6 +14,8 @@ export interface JobOutputOptions {
   flushMs?: number;
   /** Pending entries above which writers are told to wait (backpressure on the agent's pipes). */
   highWater?: number;
+  /** Pending characters above which writers wait: long lines make entry counts a poor memory bound. */
+  highWaterChars?: number;
   logger?: Logger;
 }
 
@@ -27,6 +29,8 @@ export class JobOutput {
   private pending: OutputEntry[] = [];
   /** Entries taken by the running drain and not yet confirmed by the store. */
   private inFlight = 0;
+  /** Characters of line text pending or in flight (the memory that matters when lines are long). */
+  private bufferedChars = 0;
   /** The one running drain (writes stay in order); it loops until nothing is pending. */
   private draining: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -36,6 +40,7 @@ export class JobOutput {
   private readonly batchSize: number;
   private readonly flushMs: number;
   private readonly highWater: number;
+  private readonly highWaterChars: number;
   private closed = false;
   /** Number of entries written to the store. */
   written = 0;
@@ -51,6 +56,7 @@ export class JobOutput {
     this.batchSize = options.batchSize ?? 2000;
     this.flushMs = options.flushMs ?? 50;
     this.highWater = options.highWater ?? 20_000;
+    this.highWaterChars = options.highWaterChars ?? 4_000_000;
   }
 
   static async open(
@@ -83,10 +89,13 @@ export class JobOutput {
     if (entry.type !== undefined) full.type = entry.type;
     if (entry.data !== undefined) full.data = entry.data;
     this.pending.push(full);
+    this.bufferedChars += full.line.length;
     for (const listener of this.listeners) listener(full, this.jobId);
-    if (this.pending.length >= this.batchSize) this.startDrain();
+    const overHighWater =
+      this.pending.length + this.inFlight >= this.highWater || this.bufferedChars >= this.highWaterChars;
+    if (this.pending.length >= this.batchSize || overHighWater) this.startDrain();
     else if (!this.timer && !this.draining) this.timer = setTimeout(this.onTimer, this.flushMs);
-    return this.pending.length + this.inFlight >= this.highWater ? this.flush() : undefined;
+    return overHighWater ? this.flush() : undefined;
   }
 
   private now(): string {
@@ -157,6 +166,7 @@ export class JobOutput {
           await this.store.appendOutput(this.jobId, batch);
           done += batch.length;
           this.inFlight -= batch.length;
+          for (const e of batch) this.bufferedChars -= e.line.length;
           this.written += batch.length;
           failures = 0;
         } catch (err) {

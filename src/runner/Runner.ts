@@ -146,7 +146,10 @@ export class Runner {
     }
     const all = Promise.allSettled([...this.inFlight.values()]);
     const drainTimer = new AbortController(); // so a long drain timeout never keeps the process alive
-    const drained = await Promise.race([all.then(() => true), sleep(drainTimeoutMs, drainTimer.signal).then(() => false)]);
+    const drained = await Promise.race([
+      all.then(() => true),
+      sleep(drainTimeoutMs, drainTimer.signal).then(() => false),
+    ]);
     drainTimer.abort();
     if (!drained) {
       if (!(reason instanceof InterruptedError)) this.interrupted += this.inFlight.size;

@@ -84,6 +84,7 @@ describe('git token safety against an HTTP remote that requires it', () => {
       'node -e "console.log(encodeURIComponent(process.env.EXTRA_SECRET)); console.log(JSON.stringify({k: process.env.EXTRA_SECRET}))"',
       'half=$(printf "%s" "$EXTRA_SECRET" | cut -c1-10); rest=$(printf "%s" "$EXTRA_SECRET" | cut -c11-)',
       'printf "split %s" "$half"; sleep 0.3; printf "%s end\\n" "$rest"',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
       'echo "token in agent env: ${DROVER_GIT_TOKEN:-absent}"',
       'echo change > change.txt',
     ].join('\n');
