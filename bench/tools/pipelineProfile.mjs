@@ -1,5 +1,5 @@
 // In-process log pipeline (lineSink → JobOutput → store) fed like a child's pipe, for --cpu-prof:
-//   node --cpu-prof bench/tools/pipelineProfile.mjs [lines=1000000] [sqlite|redis://...]
+//   node --cpu-prof bench/tools/pipelineProfile.mjs [lines=1000000] [sqlite|redis://...] [--json]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,8 +35,14 @@ for (let sent = 0; sent < n; sent += 800) {
 await sink.end();
 await output.close();
 const ms = performance.now() - start;
-console.log(
-  `${backend}: ${n} lines in ${Math.round(ms)} ms = ${Math.round(n / (ms / 1000))} lines/s, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB, stored ${await store.lastSeq(job.id)}`,
-);
+const result = {
+  backend,
+  lines: n,
+  ms: Math.round(ms),
+  linesPerSec: Math.round(n / (ms / 1000)),
+  rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+  stored: await store.lastSeq(job.id),
+};
+console.log(process.argv.includes('--json') ? JSON.stringify(result) : result);
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { nonBlankEnv, parseEnv } from '../config/envSchemas.js';
 import { ConfigError } from '../errors.js';
 import { FsArtifactStore } from './FsArtifactStore.js';
 import { S3ArtifactStore } from './S3ArtifactStore.js';
@@ -29,14 +30,7 @@ const ArtifactEnv = z.object({
  * The runner, `drover artifacts` and the HTTP API all open it the same way.
  */
 export function openArtifactStore(env: NodeJS.ProcessEnv, dataDir: string): ArtifactStore {
-  const values: Record<string, string | undefined> = {};
-  for (const key of Object.keys(ArtifactEnv.shape)) values[key] = env[key] || undefined;
-  const parsed = ArtifactEnv.safeParse(values);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`Invalid environment: ${detail}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(ArtifactEnv, nonBlankEnv(ArtifactEnv, env));
   if (e.DROVER_ARTIFACT_STORE === 'fs') return new FsArtifactStore(join(dataDir, 'artifacts'));
   const [bucket, ...rest] = e.DROVER_ARTIFACT_STORE.slice('s3://'.length).split('/');
   const prefix = rest.filter(Boolean).join('/');

@@ -6,30 +6,7 @@ import { type DroverFileConfig, loadDroverFileConfig } from '../environments/Env
 import { ConfigError } from '../errors.js';
 import type { SandboxMode } from '../jobs/JobSpec.js';
 import { loadPriceTable, type PriceTable } from '../runner/guards/prices.js';
-import { parseBytes } from './bytes.js';
-import { parseDuration } from './duration.js';
-
-const csv = z
-  .string()
-  .optional()
-  .transform((v) =>
-    (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-const duration = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      try {
-        return parseDuration(v ?? fallback);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    });
+import { csvList, envBytes, envDuration, parseEnv } from './envSchemas.js';
 
 /** Every environment variable Drover reads, validated in one place (the README's config reference). */
 export const DroverEnv = z.object({
@@ -40,26 +17,17 @@ export const DroverEnv = z.object({
   DROVER_GIT_AUTHOR_NAME: z.string().default('Drover'),
   DROVER_GIT_AUTHOR_EMAIL: z.string().default('drover@localhost'),
   DROVER_COMMIT_TEMPLATE: z.string().default('drover: {title} [job {id8}]'),
-  DROVER_MASK_ENV: csv,
-  DROVER_AGENT_ENV: csv,
-  DROVER_DEFAULT_TIMEOUT: duration('30m'),
-  DROVER_DEFAULT_IDLE_TIMEOUT: duration('10m'),
-  DROVER_LEASE: duration('30s'),
-  DROVER_KILL_GRACE: duration('5s'),
+  DROVER_MASK_ENV: csvList,
+  DROVER_AGENT_ENV: csvList,
+  DROVER_DEFAULT_TIMEOUT: envDuration('30m'),
+  DROVER_DEFAULT_IDLE_TIMEOUT: envDuration('10m'),
+  DROVER_LEASE: envDuration('30s'),
+  DROVER_KILL_GRACE: envDuration('5s'),
   DROVER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   DROVER_RUNNER_ID: z.string().optional(),
   DROVER_CACHE: z.enum(['on', 'off']).default('on'),
-  DROVER_CACHE_MAX_BYTES: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      try {
-        return parseBytes(v ?? '10G');
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
+  DROVER_CACHE_SPARE: z.enum(['on', 'off']).default('off'),
+  DROVER_CACHE_MAX_BYTES: envBytes('10G'),
   DROVER_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
   // Agents, guards, sandbox, environments (issue 5).
   DROVER_CONFIG: z.string().min(1).optional(),
@@ -96,7 +64,7 @@ export interface RunnerConfig {
   runnerId: string;
   hostEnv: NodeJS.ProcessEnv;
   /** Per-repo mirror cache for workspaces (absent = off). */
-  cache?: { enabled: boolean; dir: string; maxBytes: number };
+  cache?: { enabled: boolean; dir: string; maxBytes: number; spare?: boolean };
   /** Named environments from DROVER_CONFIG (absent: no config file). */
   fileConfig?: DroverFileConfig;
   /** Model prices for the cost budget (built-in table + DROVER_PRICES_FILE). */
@@ -109,12 +77,7 @@ export function loadRunnerConfig(
   env: NodeJS.ProcessEnv = process.env,
   overrides: { dataDir?: string; gitTokenEnv?: string } = {},
 ): RunnerConfig {
-  const parsed = DroverEnv.safeParse(env);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`Invalid environment: ${detail}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(DroverEnv, env);
   const tokenVar = overrides.gitTokenEnv ?? 'DROVER_GIT_TOKEN';
   if (overrides.gitTokenEnv && env[tokenVar] === undefined) {
     throw new ConfigError(`--git-token-env: environment variable ${tokenVar} is not set`);
@@ -140,6 +103,7 @@ export function loadRunnerConfig(
       enabled: e.DROVER_CACHE === 'on',
       dir: join(resolve(overrides.dataDir ?? e.DROVER_DATA_DIR), 'cache'),
       maxBytes: e.DROVER_CACHE_MAX_BYTES,
+      spare: e.DROVER_CACHE_SPARE === 'on',
     },
     ...(e.DROVER_CONFIG ? { fileConfig: loadDroverFileConfig(e.DROVER_CONFIG) } : {}),
     prices: loadPriceTable(e.DROVER_PRICES_FILE),

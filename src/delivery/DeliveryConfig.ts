@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { openArtifactStore } from '../artifacts/openArtifactStore.js';
+import { nonBlankEnv, parseEnv } from '../config/envSchemas.js';
 import type { RunnerConfig } from '../config/RunnerConfig.js';
-import { ConfigError, InvalidInputError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 
 /**
  * Runner configuration for delivery: forge API endpoints and tokens, and the public URL for job
@@ -31,12 +32,7 @@ const DeliveryEnv = z.object({
 
 /** Reads the delivery variables; a malformed one is a ConfigError naming it. */
 export function loadDeliveryConfig(env: NodeJS.ProcessEnv): DeliveryConfig {
-  const parsed = DeliveryEnv.safeParse(blankToUndefined(env));
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`Invalid environment: ${detail}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(DeliveryEnv, nonBlankEnv(DeliveryEnv, env));
   return {
     ...(e.DROVER_GITHUB_API_URL ? { githubApiUrl: e.DROVER_GITHUB_API_URL } : {}),
     ...(e.DROVER_GITHUB_TOKEN ? { githubToken: e.DROVER_GITHUB_TOKEN } : {}),
@@ -80,10 +76,4 @@ export function deliveryEnvFromFlags(
 /** The runner config with delivery overrides applied to the environment it reads. */
 export function withDeliveryEnv(config: RunnerConfig, overrides: Record<string, string>): RunnerConfig {
   return Object.keys(overrides).length ? { ...config, hostEnv: { ...config.hostEnv, ...overrides } } : config;
-}
-
-function blankToUndefined(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const key of Object.keys(DeliveryEnv.shape)) out[key] = env[key] || undefined;
-  return out;
 }

@@ -1,8 +1,7 @@
 import { formatDuration } from '../config/duration.js';
 import { jobCommandEnv } from '../environments/jobEnvironment.js';
-import { AgentTimeoutError, CancelledError, DroverError } from '../errors.js';
-import { type JobContext, remainingMs } from '../runner/JobContext.js';
-import { runCommand } from '../runner/runCommand.js';
+import type { JobContext } from '../runner/JobContext.js';
+import { runJobCommand } from '../runner/runJobCommand.js';
 import { deliveryState, type VerifyCommandResult, type VerifyRound } from './DeliveryState.js';
 import { verifyCommands } from './verifyCommands.js';
 import { writeVerifyReports } from './verifyReport.js';
@@ -13,7 +12,6 @@ import { writeVerifyReports } from './verifyReport.js';
  * Timeout and cancel end the job; a failing or idle command is a failed round.
  */
 export async function runVerify(ctx: JobContext, after: VerifyRound['after']): Promise<VerifyRound> {
-  const ws = ctx.workspace!;
   const state = deliveryState(ctx);
   const round: VerifyRound = {
     round: state.verifyRounds.length + 1,
@@ -26,29 +24,12 @@ export async function runVerify(ctx: JobContext, after: VerifyRound['after']): P
   const commands = verifyCommands(ctx);
   // Same environment rules and sandbox as setup commands (issue 5): allow-listed env, workspace writable.
   const env = jobCommandEnv(ctx);
-  const wrap = ctx.wrapCommand;
   for (const [i, command] of commands.entries()) {
     ctx.output.system(`$ ${command}`, 'verify.command', { command, index: i, round: round.round });
-    const ran = await runCommand({
-      command,
-      cwd: ws.repoDir,
-      env,
-      output: ctx.output,
-      timeoutMs: remainingMs(ctx),
-      idleTimeoutMs: ctx.idleTimeoutMs,
-      killGraceMs: ctx.config.killGraceMs,
-      signal: ctx.signal,
-      ...(wrap ? { wrap } : {}),
-    });
-    if (ran.reason === 'aborted') {
-      throw ran.abortReason instanceof DroverError ? ran.abortReason : new CancelledError();
-    }
-    if (ran.reason === 'timeout') {
-      throw new AgentTimeoutError(`The verify command "${command}" was still running at the job's timeout.`);
-    }
+    const ran = await runJobCommand(ctx, command, { env, what: 'verify command' });
     const result: VerifyCommandResult = {
       command,
-      ok: !ran.spawnError && ran.reason === 'exit' && ran.exitCode === 0,
+      ok: ran.ok,
       exitCode: ran.exitCode,
       signal: ran.signal,
       reason: ran.spawnError ? 'spawn' : ran.reason === 'idle' ? 'idle' : 'exit',

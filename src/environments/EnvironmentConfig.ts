@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { parseYaml } from '../util/parseYaml.js';
 
 /** An environment variable name an environment or playbook may set (never Drover's own or git's). */
 export const EnvVarName = z

@@ -1,8 +1,8 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SetupError } from '../errors.js';
+import { parseYaml } from '../util/parseYaml.js';
 import { EnvVarName, fieldErrors, SetupCommand } from './EnvironmentConfig.js';
 
 export const PLAYBOOK_FILES = ['.drover.yml', '.drover.yaml'] as const;

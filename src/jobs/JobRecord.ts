@@ -52,7 +52,9 @@ export interface JobOutcome extends JobPatch {
 }
 
 /** The public shape (drover run --json, API): the record minus internals, plus nothing secret. */
-export function publicJob(job: JobRecord): Omit<JobRecord, 'cancelRequested'> {
+export type PublicJob = Omit<JobRecord, 'cancelRequested'>;
+
+export function publicJob(job: JobRecord): PublicJob {
   const { cancelRequested: _ignored, ...rest } = job;
   return rest;
 }

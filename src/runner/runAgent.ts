@@ -12,8 +12,8 @@ import {
   IdleTimeoutError,
 } from '../errors.js';
 import type { JobOutput } from './JobOutput.js';
-import { lineSink } from './lineSink.js';
-import { type SupervisedProcess, superviseProcess } from './superviseProcess.js';
+import { superviseLines } from './superviseLines.js';
+import type { SupervisedProcess } from './superviseProcess.js';
 
 export interface AgentRunOptions {
   output: JobOutput;
@@ -87,27 +87,20 @@ export async function runAgent(
     }
     return output.appendMasked({ stream: 'stdout', line });
   };
-  const stdout = lineSink(output.masker, onStdoutLine);
-  const stderr = lineSink(output.masker, (line) => output.appendMasked({ stream: 'stderr', line }));
-
-  proc = superviseProcess({
-    command: inv.command,
-    args: inv.args,
+  const ended = await superviseLines(inv, {
     cwd: ctx.workspace,
-    env: inv.env,
-    stdin: inv.stdin,
-    timeoutMs: Math.max(1, opts.timeoutMs),
+    masker: output.masker,
+    timeoutMs: opts.timeoutMs,
     idleTimeoutMs: opts.idleTimeoutMs,
     killGraceMs: opts.killGraceMs,
     signal: opts.signal,
-    onStdout: stdout.write,
-    onStderr: stderr.write,
+    onStdoutLine,
+    onStderrLine: (line) => output.appendMasked({ stream: 'stderr', line }),
+    onStart: (started) => {
+      proc = started;
+      return opts.onStart?.(started);
+    },
   });
-  const stopWatching = opts.onStart?.(proc);
-  const ended = await proc.result;
-  if (typeof stopWatching === 'function') stopWatching();
-  await stdout.end();
-  await stderr.end();
 
   result.exitCode = ended.exitCode;
   result.durationMs = ended.durationMs;

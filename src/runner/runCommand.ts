@@ -1,7 +1,7 @@
 import type { AgentInvocation } from '../agents/types.js';
 import type { JobOutput } from './JobOutput.js';
-import { lineSink } from './lineSink.js';
-import { type EndReason, superviseProcess } from './superviseProcess.js';
+import { superviseLines } from './superviseLines.js';
+import type { EndReason } from './superviseProcess.js';
 
 export interface CommandRunOptions {
   /** A shell command line, run as `/bin/sh -c <command>`. */
@@ -31,7 +31,7 @@ export interface CommandRunResult {
 }
 
 /**
- * Runs one shell command (verify gate, later setup steps) under the same supervision as agents:
+ * Runs one shell command (verify gate, setup steps) under the same supervision as agents:
  * own process group, timeout, idle watchdog, cancel; stdout/stderr masked into the job log.
  */
 export async function runCommand(opts: CommandRunOptions): Promise<CommandRunResult> {
@@ -50,30 +50,22 @@ export async function runCommand(opts: CommandRunOptions): Promise<CommandRunRes
     if (tail.length > keep) tail.shift();
   };
   const { output } = opts;
-  const stdout = lineSink(output.masker, (line) => {
-    remember(line);
-    return output.appendMasked({ stream: 'stdout', line });
-  });
-  const stderr = lineSink(output.masker, (line) => {
-    remember(line);
-    return output.appendMasked({ stream: 'stderr', line });
-  });
-  const proc = superviseProcess({
-    command: inv.command,
-    args: inv.args,
+  const ended = await superviseLines(inv, {
     cwd: opts.cwd,
-    env: inv.env,
-    stdin: inv.stdin,
-    timeoutMs: Math.max(1, opts.timeoutMs),
+    masker: output.masker,
+    timeoutMs: opts.timeoutMs,
     idleTimeoutMs: opts.idleTimeoutMs,
     killGraceMs: opts.killGraceMs,
     signal: opts.signal,
-    onStdout: stdout.write,
-    onStderr: stderr.write,
+    onStdoutLine: (line) => {
+      remember(line);
+      return output.appendMasked({ stream: 'stdout', line });
+    },
+    onStderrLine: (line) => {
+      remember(line);
+      return output.appendMasked({ stream: 'stderr', line });
+    },
   });
-  const ended = await proc.result;
-  await stdout.end();
-  await stderr.end();
   return {
     exitCode: ended.exitCode,
     signal: ended.signal,

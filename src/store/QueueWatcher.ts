@@ -42,7 +42,10 @@ export class QueueWatcher {
   }
 
   private check(): void {
-    if (!this.db.open) return this.stop();
+    if (!this.db.open) {
+      this.stop();
+      return;
+    }
     const version = this.db.pragma('data_version', { simple: true });
     if (version === this.version) return;
     this.version = version;

@@ -55,9 +55,6 @@ export class SqliteStore implements JobStore {
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
-      // Checkpoint every ~40 MB of WAL instead of 4 MB: a job printing a flood of lines otherwise pays
-      // for a checkpoint (and its fsync) every few thousand lines.
-      this.db.pragma('wal_autocheckpoint = 10000');
       this.db.pragma('busy_timeout = 10000');
       this.migrate();
     } catch (err) {

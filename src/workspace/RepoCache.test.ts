@@ -209,6 +209,37 @@ describe('RepoCache', () => {
     }
   });
 
+  it('with spares: the next job gets a ready workspace identical to a fresh clone, never a stale one', async () => {
+    const cacheDir = join(root, 'c-spare');
+    const spareDir = join(root, 'spares');
+    const cache = new RepoCache({ dir: cacheDir, maxBytes: 1 << 30, git: newGit(), logger, spareDir });
+    for (const baseRef of [undefined, 'dev']) {
+      expect((await cache.prepare(url, nextDir(), baseRef, {})).cache).not.toBe('spare');
+      await cache.settled();
+      const ws = nextDir();
+      expect((await cache.prepare(url, ws, baseRef, {})).cache).toBe('spare');
+      const fresh = nextDir();
+      await cloneRepo(newGit(), url, fresh, baseRef, {});
+      expect(await describeClone(ws)).toEqual(await describeClone(fresh));
+      await cache.settled();
+    }
+    // The base moves on: the spare made at the old tip is not used (and is discarded).
+    const seed = nextDir();
+    await runGit(['clone', '-q', '--branch', 'dev', url, seed]);
+    await writeFile(join(seed, 'DEV.md'), 'dev\n');
+    await runGit(['add', '-A'], { cwd: seed });
+    await runGit(['commit', '-q', '-m', 'dev moves'], { cwd: seed });
+    await runGit(['push', '-q', 'origin', 'HEAD:dev'], { cwd: seed });
+    const ws = nextDir();
+    const res = await cache.prepare(url, ws, 'dev', {});
+    expect(res).toMatchObject({ cache: 'warm', baseSha: await gitIn(seed, 'rev-parse', 'HEAD') });
+    expect(await readFile(join(ws, 'DEV.md'), 'utf8')).toBe('dev\n');
+    await cache.settled();
+    // Evicting the mirror removes its spares too.
+    await cache.prune(0);
+    expect(await readdir(spareDir)).toEqual([]);
+  });
+
   it('is skipped for local paths', async () => {
     expect(RepoCache.cacheable(remote.bareDir)).toBe(false);
     expect(RepoCache.cacheable(url)).toBe(true);

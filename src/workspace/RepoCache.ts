@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { CloneError } from '../errors.js';
 import { type Git, lastLines } from '../git/Git.js';
 import type { CloneResult } from '../git/repoOps.js';
 import { FileLock } from './FileLock.js';
@@ -14,6 +13,14 @@ import {
   readMeta,
   treeSize,
 } from './mirrorEntry.js';
+import {
+  checkoutCopy,
+  copyFromMirror,
+  fetchIntoMirror,
+  mirrorSha,
+  remoteDefaultBranch,
+} from './mirrorGit.js';
+import { type SpareKind, SparePool } from './SparePool.js';
 import { removeTree } from './Workspace.js';
 
 export interface RepoCacheOptions {
@@ -25,11 +32,13 @@ export interface RepoCacheOptions {
   git?: Git;
   logger?: Logger;
   lockTimeoutMs?: number;
+  /** Keep ready-made spare workspaces here (same filesystem as the workspaces); off when absent. */
+  spareDir?: string;
 }
 
 export interface CachedCloneResult extends CloneResult {
-  /** warm: the mirror existed; cold: it was created; rebuilt: it was found corrupt and recreated. */
-  cache: 'warm' | 'cold' | 'rebuilt';
+  /** warm: the mirror existed; cold: it was created; rebuilt: found corrupt and recreated; spare: a ready workspace was used. */
+  cache: 'warm' | 'cold' | 'rebuilt' | 'spare';
 }
 
 export interface CacheEntryInfo {
@@ -54,7 +63,13 @@ const FULL_VERIFY_EVERY_MS = 24 * 3_600_000;
  * reach the mirror through it) whose origin is the real URL.
  */
 export class RepoCache {
-  constructor(private readonly opts: RepoCacheOptions) {}
+  private readonly spares: SparePool | undefined;
+  private readonly background = new Set<Promise<void>>();
+  private readonly building = new Set<string>();
+
+  constructor(private readonly opts: RepoCacheOptions) {
+    this.spares = opts.spareDir ? new SparePool(opts.spareDir) : undefined;
+  }
 
   /** Remote URLs are cached; a local path is already cloned with hardlinks by git. */
   static cacheable(url: string): boolean {
@@ -74,7 +89,7 @@ export class RepoCache {
     return { repo: join(this.opts.dir, `${key}.git`), lock: join(this.opts.dir, `${key}.lock`) };
   }
 
-  /** Fetches baseRef (default: the remote's HEAD branch) into the mirror and copies it into dir, checked out. */
+  /** Fetches baseRef (default: the remote's HEAD branch) into the mirror and makes dir a checkout of it. */
   async prepare(
     url: string,
     dir: string,
@@ -82,101 +97,119 @@ export class RepoCache {
     authEnv: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<CachedCloneResult> {
-    const git = this.opts.git;
-    if (!git) throw new Error('RepoCache.prepare needs a Git');
+    const git = this.git();
     const key = RepoCache.keyOf(url);
     const { repo } = this.paths(key);
     const base = baseRef ?? (await remoteDefaultBranch(git, url, authEnv));
+    const byDefault = baseRef === undefined;
     await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
     let cache: CachedCloneResult['cache'] = 'warm';
+    let spare: SpareKind | undefined;
     await this.withLock(key, signal, async () => {
-      const meta = await readMeta(repo);
-      const problem = meta ? await entryProblem(repo, meta, url) : 'missing';
-      if (problem) {
-        if (problem !== 'missing')
-          this.opts.logger?.warn({ url, problem }, 'repo cache entry corrupt; rebuilding');
-        cache = problem === 'missing' ? 'cold' : 'rebuilt';
-        await this.create(repo, url);
-      } else if (Date.now() - Date.parse(meta!.verifiedAt) > FULL_VERIFY_EVERY_MS) {
-        const fsck = await git.run(['--git-dir', repo, 'fsck', '--connectivity-only', '--no-progress'], {
-          allowFailure: true,
-        });
-        if (fsck.exitCode !== 0) {
-          this.opts.logger?.warn(
-            { url, detail: lastLines(fsck.stderr) },
-            'repo cache entry corrupt; rebuilding',
-          );
-          cache = 'rebuilt';
-          await this.create(repo, url);
-        }
+      cache = await this.ensureHealthy(repo, url);
+      await fetchIntoMirror(git, repo, url, base, authEnv);
+      const packs = await this.repackIfNeeded(repo);
+      if (this.spares) {
+        const kind = { base, sha: await mirrorSha(git, repo, base), byDefault };
+        if (await this.spares.take(key, kind, dir)) spare = kind;
       }
-      const ref = `refs/heads/${base}`;
-      const fetch = await git.run(
-        [
-          '--git-dir',
-          repo,
-          'fetch',
-          '--quiet',
-          '--no-tags',
-          '--no-write-fetch-head',
-          '--',
-          url,
-          `+${ref}:${ref}`,
-        ],
-        { env: authEnv, allowFailure: true },
-      );
-      if (fetch.exitCode !== 0) {
-        throw new CloneError(`Fetching ${url} at ${base} into the cache failed: ${lastLines(fetch.stderr)}`);
-      }
-      let packs = await packManifest(repo);
-      if (Object.keys(packs).length > MAX_PACKS) {
-        await git.run(['--git-dir', repo, 'repack', '-a', '-d', '-q']);
-        packs = await packManifest(repo);
-      }
-      // Copy only: checkout (the slow part) runs after the lock is released.
-      await git.run([
-        'clone',
-        '--quiet',
-        '--no-checkout',
-        '--local',
-        '--no-hardlinks',
-        '--no-tags',
-        '--single-branch',
-        '--branch',
-        base,
-        '--',
-        repo,
-        dir,
-      ]);
-      const now = new Date().toISOString();
-      const previous = cache === 'warm' ? await readMeta(repo) : undefined;
-      await writeMeta(repo, {
-        url,
-        createdAt: previous?.createdAt ?? now,
-        lastUsedAt: now,
-        verifiedAt: previous?.verifiedAt ?? now,
-        sizeBytes: await treeSize(repo),
-        packs,
-      });
+      if (!spare) await copyFromMirror(git, repo, base, dir);
+      await this.recordUse(repo, url, cache, packs);
     });
-    await git.run(['remote', 'set-url', 'origin', url], { cwd: dir });
-    // A plain clone of the default branch also records it as origin/HEAD.
-    if (!baseRef)
-      await git.run(['symbolic-ref', 'refs/remotes/origin/HEAD', `refs/remotes/origin/${base}`], {
-        cwd: dir,
-      });
-    await git.run(['read-tree', '--reset', '-u', 'HEAD'], { cwd: dir });
-    const baseSha = await git.out(['rev-parse', 'HEAD'], { cwd: dir });
-    await this.evict(key).catch((err) => this.opts.logger?.warn({ err }, 'repo cache eviction failed'));
-    return { baseRef: base, baseSha, cache };
+    if (!spare) await checkoutCopy(git, dir, url, base, byDefault);
+    const baseSha = spare?.sha ?? (await git.out(['rev-parse', 'HEAD'], { cwd: dir }));
+    if (this.spares) this.buildSpare(url, key, base, byDefault);
+    await this.prune(this.opts.maxBytes, key).then(
+      (removed) => {
+        for (const e of removed)
+          this.opts.logger?.info({ url: e.url, bytes: e.sizeBytes }, 'repo cache entry evicted');
+      },
+      (err) => this.opts.logger?.warn({ err }, 'repo cache eviction failed'),
+    );
+    return { baseRef: base, baseSha, cache: spare ? 'spare' : cache };
   }
 
-  private async create(repo: string, url: string): Promise<void> {
+  /** Resolves once background work (spare workspaces being made) has finished. */
+  async settled(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  private git(): Git {
+    if (!this.opts.git) throw new Error('RepoCache.prepare needs a Git');
+    return this.opts.git;
+  }
+
+  /** Cheap checks on every use, git fsck once a day; a bad or missing entry is (re)created empty. */
+  private async ensureHealthy(repo: string, url: string): Promise<'warm' | 'cold' | 'rebuilt'> {
+    const meta = await readMeta(repo);
+    let problem = meta ? await entryProblem(repo, meta, url) : 'missing';
+    if (!problem && Date.now() - Date.parse(meta!.verifiedAt) > FULL_VERIFY_EVERY_MS) {
+      const fsck = await this.git().run(['--git-dir', repo, 'fsck', '--connectivity-only', '--no-progress'], {
+        allowFailure: true,
+      });
+      if (fsck.exitCode !== 0) problem = `git fsck: ${lastLines(fsck.stderr)}`;
+      else await writeMeta(repo, { ...meta!, verifiedAt: new Date().toISOString() });
+    }
+    if (!problem) return 'warm';
+    if (problem !== 'missing')
+      this.opts.logger?.warn({ url, problem }, 'repo cache entry corrupt; rebuilding');
     await removeTree(repo);
-    await this.opts.git!.run(['init', '--quiet', '--bare', '--template=', repo]);
+    await this.git().run(['init', '--quiet', '--bare', '--template=', repo]);
     await writeFile(join(repo, 'config'), MIRROR_CONFIG, { flag: 'a' });
+    return problem === 'missing' ? 'cold' : 'rebuilt';
+  }
+
+  private async repackIfNeeded(repo: string): Promise<Record<string, number>> {
+    const packs = await packManifest(repo);
+    if (Object.keys(packs).length <= MAX_PACKS) return packs;
+    await this.git().run(['--git-dir', repo, 'repack', '-a', '-d', '-q']);
+    return packManifest(repo);
+  }
+
+  private async recordUse(repo: string, url: string, cache: string, packs: Record<string, number>) {
     const now = new Date().toISOString();
-    await writeMeta(repo, { url, createdAt: now, lastUsedAt: now, verifiedAt: now, sizeBytes: 0, packs: {} });
+    const previous = cache === 'warm' ? await readMeta(repo) : undefined;
+    await writeMeta(repo, {
+      url,
+      createdAt: previous?.createdAt ?? now,
+      lastUsedAt: now,
+      verifiedAt: previous?.verifiedAt ?? now,
+      sizeBytes: await treeSize(repo),
+      packs,
+    });
+  }
+
+  /** Makes the next job's workspace in the background, exactly as prepare() would (not awaited). */
+  private buildSpare(url: string, key: string, base: string, byDefault: boolean): void {
+    const spares = this.spares!;
+    const id = `${key}\0${base}\0${byDefault}`;
+    if (this.building.has(id)) return;
+    this.building.add(id);
+    const git = this.git();
+    const { repo } = this.paths(key);
+    const work = (async () => {
+      const dir = await spares.scratch(key);
+      try {
+        let kind: SpareKind | undefined;
+        await this.withLock(key, undefined, async () => {
+          const candidate = { base, sha: await mirrorSha(git, repo, base), byDefault };
+          if (await spares.has(key, candidate)) return;
+          await copyFromMirror(git, repo, base, dir);
+          kind = candidate;
+        });
+        if (!kind) return;
+        await checkoutCopy(git, dir, url, base, byDefault);
+        await spares.publish(key, dir, kind);
+      } finally {
+        await removeTree(dir).catch(() => {});
+      }
+    })()
+      .catch((err) => this.opts.logger?.warn({ err, url }, 'could not prepare a spare workspace'))
+      .finally(() => {
+        this.building.delete(id);
+        this.background.delete(work);
+      });
+    this.background.add(work);
   }
 
   private async withLock<T>(key: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
@@ -195,26 +228,28 @@ export class RepoCache {
     const names = await readdir(this.opts.dir).catch(() => [] as string[]);
     const entries: CacheEntryInfo[] = [];
     for (const name of names) {
-      // Left by a process that died while removing an entry.
-      if (name.includes('.git.deleting-')) await removeTree(join(this.opts.dir, name)).catch(() => {});
-      if (!name.endsWith('.git')) continue;
-      const key = name.slice(0, -4);
-      const meta = await readMeta(join(this.opts.dir, name));
       const path = join(this.opts.dir, name);
-      if (meta) entries.push({ key, path, ...pick(meta) });
-      else {
+      // Left by a process that died while removing an entry.
+      if (name.includes('.git.deleting-')) await removeTree(path).catch(() => {});
+      if (!name.endsWith('.git')) continue;
+      const meta = await readMeta(path);
+      if (meta) {
+        const { url, sizeBytes, createdAt, lastUsedAt } = meta;
+        entries.push({ key: name.slice(0, -4), path, url, sizeBytes, createdAt, lastUsedAt });
+      } else {
         // Half-created (a process died while creating it): listed so prune can remove it.
         const info = await stat(path).catch(() => undefined);
         const at = info?.mtime.toISOString() ?? new Date(0).toISOString();
-        entries.push({ key, path, url: '?', sizeBytes: await treeSize(path), createdAt: at, lastUsedAt: at });
+        const sizeBytes = await treeSize(path);
+        entries.push({ key: name.slice(0, -4), path, url: '?', sizeBytes, createdAt: at, lastUsedAt: at });
       }
     }
     return entries.sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt));
   }
 
   /**
-   * Removes least-recently-used mirrors until the total fits maxBytes (0 removes all). Mirrors in use
-   * (locked) and `keep` are skipped. Returns what was removed.
+   * Removes least-recently-used mirrors (and their spares) until the total fits maxBytes (0 removes
+   * all). Mirrors in use (locked) and `keep` are skipped. Returns what was removed.
    */
   async prune(maxBytes = this.opts.maxBytes, keep?: string): Promise<CacheEntryInfo[]> {
     const entries = await this.list();
@@ -231,12 +266,6 @@ export class RepoCache {
     return removed;
   }
 
-  private async evict(keep: string): Promise<void> {
-    const removed = await this.prune(this.opts.maxBytes, keep);
-    for (const e of removed)
-      this.opts.logger?.info({ url: e.url, bytes: e.sizeBytes }, 'repo cache entry evicted');
-  }
-
   /** Removes the mirror of url unless another process is using it; true when removed. */
   async drop(url: string): Promise<boolean> {
     return this.removeEntry(RepoCache.keyOf(url));
@@ -251,6 +280,7 @@ export class RepoCache {
       const doomed = `${repo}.deleting-${process.pid}-${Date.now()}`;
       await rename(repo, doomed).catch(() => {});
       await removeTree(doomed);
+      await this.spares?.removeAll(key);
       return true;
     } finally {
       await lock.release();
@@ -262,23 +292,4 @@ async function writeMeta(repo: string, meta: EntryMeta): Promise<void> {
   const tmp = join(repo, `drover-cache.json.${process.pid}.tmp`);
   await writeFile(tmp, `${JSON.stringify(meta, null, 2)}\n`);
   await rename(tmp, join(repo, 'drover-cache.json'));
-}
-
-/** The remote's default branch (what a plain clone checks out), from its HEAD symref. */
-async function remoteDefaultBranch(git: Git, url: string, authEnv: Record<string, string>): Promise<string> {
-  const res = await git.run(['ls-remote', '--symref', '--', url, 'HEAD'], {
-    env: authEnv,
-    allowFailure: true,
-  });
-  const m = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(res.stdout);
-  if (res.exitCode !== 0 || !m) {
-    throw new CloneError(
-      `Finding the default branch of ${url} failed: ${lastLines(res.stderr) || 'no HEAD'}`,
-    );
-  }
-  return m[1]!;
-}
-
-function pick(meta: EntryMeta): Pick<CacheEntryInfo, 'url' | 'sizeBytes' | 'createdAt' | 'lastUsedAt'> {
-  return { url: meta.url, sizeBytes: meta.sizeBytes, createdAt: meta.createdAt, lastUsedAt: meta.lastUsedAt };
 }

@@ -1,19 +1,22 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RunnerConfig } from '../config/RunnerConfig.js';
 import type { Git } from '../git/Git.js';
 import { type CloneResult, cloneRepo } from '../git/repoOps.js';
 import { RepoCache } from './RepoCache.js';
-import { removeTree } from './Workspace.js';
+import { defaultWorkRoot, removeTree } from './Workspace.js';
 
 export interface CloneWithCacheOptions {
   cache: RunnerConfig['cache'];
+  /** Where job workspaces are made (spare workspaces live under it). */
+  workRoot?: string | undefined;
   logger: Logger;
   signal?: AbortSignal;
 }
 
 export interface CloneOutcome extends CloneResult {
-  /** How the workspace was made: off (cache disabled or a local path), warm/cold/rebuilt, or fallback. */
-  cache: 'off' | 'warm' | 'cold' | 'rebuilt' | 'fallback';
+  /** How the workspace was made: off (cache disabled or a local path), warm/cold/rebuilt/spare, or fallback. */
+  cache: 'off' | 'warm' | 'cold' | 'rebuilt' | 'spare' | 'fallback';
 }
 
 /**
@@ -32,7 +35,14 @@ export async function cloneWithCache(
   if (!opts.cache?.enabled || !RepoCache.cacheable(url)) {
     return { ...(await cloneRepo(git, url, dir, baseRef, authEnv)), cache: 'off' };
   }
-  const cache = new RepoCache({ ...opts.cache, git, logger: opts.logger });
+  const { dir: cacheDir, maxBytes, spare } = opts.cache;
+  const cache = new RepoCache({
+    dir: cacheDir,
+    maxBytes,
+    git,
+    logger: opts.logger,
+    ...(spare ? { spareDir: join(opts.workRoot ?? defaultWorkRoot(), '.spares') } : {}),
+  });
   try {
     return await cache.prepare(url, dir, baseRef, authEnv, opts.signal);
   } catch (err) {

@@ -1,64 +1,33 @@
 // The real `claude` CLI driven by Drover: its Stop hook (`drover hook`) and its own budget limits.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDrover } from '../support/drover.js';
-import { type BareRepo, branchFiles, createBareRepo } from '../support/gitRepos.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAgentTestBed } from '../support/agentTestBed.js';
+import { branchFiles } from '../support/gitRepos.js';
 import { jobLog, logText } from '../support/jobLog.js';
-import {
-  type AnthropicServer,
-  CLAUDE_TEST_MODEL,
-  startAnthropicServer,
-} from '../support/models/anthropic.js';
+import { CLAUDE_TEST_MODEL, startAnthropicServer } from '../support/models/anthropic.js';
 import { cliBin } from '../support/models/cli.js';
 
 const KEY = 'sk-ant-test-secret-0123456789';
-let repo: BareRepo;
-let dir: string;
+const bed = useAgentTestBed('claude', CLAUDE_TEST_MODEL);
 let hostHome: string;
-const servers: AnthropicServer[] = [];
 
-beforeAll(async () => {
-  repo = await createBareRepo();
-  dir = mkdtempSync(join(tmpdir(), 'drover-claude-'));
-  hostHome = join(dir, 'host-home');
+beforeAll(() => {
+  hostHome = join(bed.dir, 'host-home');
   mkdirSync(hostHome);
-});
-afterAll(async () => {
-  for (const s of servers) await s.close();
-  await repo.cleanup();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const run = (url: string, ...args: string[]) =>
-  runDrover(
-    [
-      'run',
-      '--repo',
-      repo.bareDir,
-      '--data-dir',
-      join(dir, 'data'),
-      '--agent',
-      'claude',
-      '--model',
-      CLAUDE_TEST_MODEL,
-      '--json',
-      ...args,
-    ],
-    {
-      env: {
-        HOME: hostHome,
-        DROVER_WORK_DIR: join(dir, 'work'),
-        ANTHROPIC_BASE_URL: url,
-        ANTHROPIC_API_KEY: KEY,
-        CLAUDE_CODE_MAX_RETRIES: '0',
-        CLAUDE_BIN: cliBin('claude'),
-        DROVER_KILL_GRACE: '1s',
-      },
-      timeoutMs: 170_000,
+  bed.run(args, {
+    env: {
+      HOME: hostHome,
+      ANTHROPIC_BASE_URL: url,
+      ANTHROPIC_API_KEY: KEY,
+      CLAUDE_CODE_MAX_RETRIES: '0',
+      CLAUDE_BIN: cliBin('claude'),
     },
-  );
+    timeoutMs: 170_000,
+  });
 
 describe('claude agent', () => {
   it('works in the sandbox, and its Stop hook reports that it declared itself done', async () => {
@@ -66,15 +35,15 @@ describe('claude agent', () => {
       { toolUse: { name: 'Bash', input: { command: 'echo "hello from claude" > hello.txt' } } },
       { text: 'Created hello.txt.' },
     ]);
-    servers.push(srv);
+    bed.servers.push(srv);
     const res = await run(srv.url, '--prompt', 'Create hello.txt');
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'succeeded', agent: 'claude' });
     expect(job.turns).toBeGreaterThanOrEqual(2);
     expect(job.costUsd).toBeGreaterThan(0);
-    expect((await branchFiles(repo.bareDir, job.branch))['hello.txt']).toBe('hello from claude\n');
+    expect((await branchFiles(bed.repo.bareDir, job.branch))['hello.txt']).toBe('hello from claude\n');
 
-    const log = await jobLog(job.id, join(dir, 'data'));
+    const log = await jobLog(job.id, bed.dataDir);
     const done = log.find((e) => e.type === 'agent.done');
     expect(done, logText(log)).toMatchObject({
       stream: 'agent',
@@ -91,7 +60,7 @@ describe('claude agent', () => {
       turns: [{ toolUse: { name: 'Bash', input: { command: 'echo round {{n}}' } } }],
       repeatLast: true,
     });
-    servers.push(srv);
+    bed.servers.push(srv);
     const res = await run(srv.url, '--prompt', 'Loop forever', '--max-turns', '2', '--allow-no-changes');
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });

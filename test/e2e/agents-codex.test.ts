@@ -1,67 +1,35 @@
 // The real `codex` CLI driven by Drover against our scripted OpenAI Responses server on loopback.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDrover } from '../support/drover.js';
-import { type BareRepo, branchFiles, createBareRepo } from '../support/gitRepos.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAgentTestBed } from '../support/agentTestBed.js';
+import { branchFiles } from '../support/gitRepos.js';
 import { jobLog, logText } from '../support/jobLog.js';
 import { cliBin } from '../support/models/cli.js';
-import {
-  CODEX_TEST_MODEL,
-  type ResponsesServer,
-  startResponsesServer,
-} from '../support/models/openaiResponses.js';
+import { CODEX_TEST_MODEL, startResponsesServer } from '../support/models/openaiResponses.js';
 import { processesMatching } from '../support/processes.js';
 
 const KEY = 'sk-codex-test-secret-0123456789';
-let repo: BareRepo;
-let dir: string;
+const bed = useAgentTestBed('codex', CODEX_TEST_MODEL);
 let pricesFile: string;
-const servers: ResponsesServer[] = [];
 
-beforeAll(async () => {
-  repo = await createBareRepo();
-  dir = mkdtempSync(join(tmpdir(), 'drover-codex-'));
-  pricesFile = join(dir, 'prices.json');
+beforeAll(() => {
+  pricesFile = join(bed.dir, 'prices.json');
   // $1 per million input and $10 per million output tokens: easy to check by hand.
   writeFileSync(pricesFile, JSON.stringify({ [CODEX_TEST_MODEL]: { input: 1, output: 10 } }));
 });
-afterAll(async () => {
-  for (const s of servers) await s.close();
-  await repo.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function env(url: string): Record<string, string> {
-  return {
-    DROVER_WORK_DIR: join(dir, 'work'),
-    DROVER_CODEX_BASE_URL: `${url}/v1`,
-    DROVER_CODEX_ENV_KEY: 'MY_OPENAI_KEY',
-    MY_OPENAI_KEY: KEY,
-    DROVER_PRICES_FILE: pricesFile,
-    CODEX_BIN: cliBin('codex'),
-    DROVER_KILL_GRACE: '1s',
-  };
-}
 
 const run = (url: string, ...args: string[]) =>
-  runDrover(
-    [
-      'run',
-      '--repo',
-      repo.bareDir,
-      '--data-dir',
-      join(dir, 'data'),
-      '--agent',
-      'codex',
-      '--model',
-      CODEX_TEST_MODEL,
-      '--json',
-      ...args,
-    ],
-    { env: env(url), timeoutMs: 150_000 },
-  );
+  bed.run(args, {
+    env: {
+      DROVER_CODEX_BASE_URL: `${url}/v1`,
+      DROVER_CODEX_ENV_KEY: 'MY_OPENAI_KEY',
+      MY_OPENAI_KEY: KEY,
+      DROVER_PRICES_FILE: pricesFile,
+      CODEX_BIN: cliBin('codex'),
+    },
+    timeoutMs: 150_000,
+  });
 
 describe('codex agent', () => {
   it('runs a shell command and edits a file; the change lands on the pushed branch and usage is recorded', async () => {
@@ -70,18 +38,18 @@ describe('codex agent', () => {
       { applyPatch: '*** Begin Patch\n*** Add File: notes/added.md\n+# Added by codex\n*** End Patch\n' },
       { text: 'Done: hello.txt and notes/added.md.' },
     ]);
-    servers.push(srv);
+    bed.servers.push(srv);
     const res = await run(srv.url, '--prompt', 'Add a greeting file and a note');
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'succeeded', agent: 'codex', turns: 3 });
     // 3 replies × (1500 in, 60 out) at $1 / $10 per million tokens.
     expect(job.costUsd).toBeCloseTo((3 * 1500 * 1 + 3 * 60 * 10) / 1e6, 9);
 
-    const files = await branchFiles(repo.bareDir, job.branch);
+    const files = await branchFiles(bed.repo.bareDir, job.branch);
     expect(files['hello.txt']).toBe('hello from codex\n');
     expect(files['notes/added.md']).toBe('# Added by codex\n');
 
-    const log = await jobLog(job.id, join(dir, 'data'));
+    const log = await jobLog(job.id, bed.dataDir);
     const text = logText(log);
     expect(text).toContain('[agent:agent.tool_call] → shell');
     expect(text).toContain('[agent:agent.tool_result] ✓ exit 0: hello from codex');
@@ -100,7 +68,7 @@ describe('codex agent', () => {
       turns: [{ shell: `echo round {{n}} >> rounds.txt; (sleep ${marker} >/dev/null 2>&1 &)` }],
       repeatLast: true,
     });
-    servers.push(srv);
+    bed.servers.push(srv);
     const res = await run(srv.url, '--prompt', 'Loop forever', '--max-turns', '3', '--allow-no-changes');
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });
@@ -116,7 +84,7 @@ describe('codex agent', () => {
       turns: [{ shell: 'echo step {{n}}', usage: { input_tokens: 100_000, output_tokens: 1000 } }],
       repeatLast: true,
     });
-    servers.push(srv);
+    bed.servers.push(srv);
     // Each reply costs $0.11 at the test prices: the limit is passed on the third. Codex reports usage
     // only at its end, so this is Drover reading its session file while it runs (a never-ending model
     // would otherwise run to the job's timeout).
@@ -133,7 +101,7 @@ describe('codex agent', () => {
       { shell: 'echo fixed > fixed.txt' },
       { text: 'Fixed.' },
     ]);
-    servers.push(srv);
+    bed.servers.push(srv);
     const res = await run(
       srv.url,
       '--prompt',
@@ -145,7 +113,7 @@ describe('codex agent', () => {
     );
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'succeeded' });
-    expect((await branchFiles(repo.bareDir, job.branch))['fixed.txt']).toBe('fixed\n');
+    expect((await branchFiles(bed.repo.bareDir, job.branch))['fixed.txt']).toBe('fixed\n');
     // The second run resumed the thread: its request carries the first run's answer.
     expect(JSON.stringify(srv.requests[1])).toContain('I think it is fine.');
     // codex reports the resumed thread's usage from its start (all 3 replies); Drover subtracts the
@@ -155,10 +123,10 @@ describe('codex agent', () => {
 
   it('a prompt too long for one argument reaches codex whole, on stdin', async () => {
     const srv = await startResponsesServer([{ shell: 'echo long > long.txt' }, { text: 'ok' }]);
-    servers.push(srv);
+    bed.servers.push(srv);
     // 150 KB: above Linux's 128 KiB limit for one argv string.
     const prompt = `Write long.txt.\n${'context line\n'.repeat(12_500)}END-OF-PROMPT`;
-    const promptFile = join(dir, `long-prompt-${Date.now()}.md`);
+    const promptFile = join(bed.dir, `long-prompt-${Date.now()}.md`);
     writeFileSync(promptFile, prompt);
     const res = await run(srv.url, '--prompt-file', promptFile);
     expect(JSON.parse(res.stdout), res.stderr).toMatchObject({ status: 'succeeded' });

@@ -1,60 +1,33 @@
 // The real `gemini` CLI driven by Drover against our scripted Gemini API server on loopback.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDrover } from '../support/drover.js';
-import { type BareRepo, branchFiles, createBareRepo } from '../support/gitRepos.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAgentTestBed } from '../support/agentTestBed.js';
+import { branchFiles } from '../support/gitRepos.js';
 import { jobLog, logText } from '../support/jobLog.js';
 import { cliBin } from '../support/models/cli.js';
-import { GEMINI_TEST_MODEL, type GeminiServer, startGeminiServer } from '../support/models/gemini.js';
+import { GEMINI_TEST_MODEL, startGeminiServer } from '../support/models/gemini.js';
 import { processesMatching } from '../support/processes.js';
 
 const KEY = 'gemini-test-secret-0123456789';
-let repo: BareRepo;
-let dir: string;
+const bed = useAgentTestBed('gemini', GEMINI_TEST_MODEL);
 let pricesFile: string;
-const servers: GeminiServer[] = [];
 
-beforeAll(async () => {
-  repo = await createBareRepo();
-  dir = mkdtempSync(join(tmpdir(), 'drover-gemini-'));
-  pricesFile = join(dir, 'prices.json');
+beforeAll(() => {
+  pricesFile = join(bed.dir, 'prices.json');
   writeFileSync(pricesFile, JSON.stringify({ [GEMINI_TEST_MODEL]: { input: 1, output: 10 } }));
-});
-afterAll(async () => {
-  for (const s of servers) await s.close();
-  await repo.cleanup();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const run = (url: string, ...args: string[]) =>
-  runDrover(
-    [
-      'run',
-      '--repo',
-      repo.bareDir,
-      '--data-dir',
-      join(dir, 'data'),
-      '--agent',
-      'gemini',
-      '--model',
-      GEMINI_TEST_MODEL,
-      '--json',
-      ...args,
-    ],
-    {
-      env: {
-        DROVER_WORK_DIR: join(dir, 'work'),
-        GOOGLE_GEMINI_BASE_URL: url,
-        GEMINI_API_KEY: KEY,
-        DROVER_PRICES_FILE: pricesFile,
-        GEMINI_BIN: cliBin('gemini'),
-        DROVER_KILL_GRACE: '1s',
-      },
-      timeoutMs: 150_000,
+  bed.run(args, {
+    env: {
+      GOOGLE_GEMINI_BASE_URL: url,
+      GEMINI_API_KEY: KEY,
+      DROVER_PRICES_FILE: pricesFile,
+      GEMINI_BIN: cliBin('gemini'),
     },
-  );
+    timeoutMs: 150_000,
+  });
 
 describe('gemini agent', () => {
   it('runs a shell command and writes a file; the change lands on the pushed branch and usage is recorded', async () => {
@@ -74,18 +47,18 @@ describe('gemini agent', () => {
       },
       { text: 'Done: hello.txt and notes/added.md.' },
     ]);
-    servers.push(srv);
+    bed.servers.push(srv);
     const res = await run(srv.url, '--prompt', 'Add a greeting file and a note');
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'succeeded', agent: 'gemini', turns: 3 });
     // 3 replies × (1400 in, 70 out) at $1 / $10 per million tokens.
     expect(job.costUsd).toBeCloseTo((3 * 1400 + 3 * 70 * 10) / 1e6, 9);
 
-    const files = await branchFiles(repo.bareDir, job.branch);
+    const files = await branchFiles(bed.repo.bareDir, job.branch);
     expect(files['hello.txt']).toBe('hello from gemini\n');
     expect(files['notes/added.md']).toBe('# Added by gemini\n');
 
-    const text = logText(await jobLog(job.id, join(dir, 'data')));
+    const text = logText(await jobLog(job.id, bed.dataDir));
     expect(text).toContain('[agent:agent.tool_call] → run_shell_command');
     expect(text).toContain('[agent:agent.usage] tokens in 4200 out 210');
     expect(text).toMatch(/\[agent:agent\.result\] done: Done: hello\.txt/);
@@ -106,7 +79,7 @@ describe('gemini agent', () => {
       ],
       repeatLast: true,
     });
-    servers.push(srv);
+    bed.servers.push(srv);
     const res = await run(srv.url, '--prompt', 'Loop forever', '--max-turns', '3', '--allow-no-changes');
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });
@@ -119,9 +92,9 @@ describe('gemini agent', () => {
       { functionCall: { name: 'run_shell_command', args: { command: 'echo long > long.txt' } } },
       { text: 'ok' },
     ]);
-    servers.push(srv);
+    bed.servers.push(srv);
     const prompt = `Write long.txt.\n${'context line\n'.repeat(12_500)}END-OF-PROMPT`;
-    const promptFile = join(dir, `long-prompt-${Date.now()}.md`);
+    const promptFile = join(bed.dir, `long-prompt-${Date.now()}.md`);
     writeFileSync(promptFile, prompt);
     const res = await run(srv.url, '--prompt-file', promptFile);
     expect(JSON.parse(res.stdout), res.stderr).toMatchObject({ status: 'succeeded' });

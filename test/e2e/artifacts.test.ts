@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outputOf } from '../support/deliveryLog.js';
 import { runDrover } from '../support/drover.js';
 import { type BareRepo, createBareRepo } from '../support/gitRepos.js';
+import { jobLog } from '../support/jobLog.js';
 import {
   type AnthropicServer,
   CLAUDE_TEST_MODEL,
@@ -240,7 +240,7 @@ describe('artifacts', () => {
       expect(fixRequest).toContain('Verification failed (fix round 1 of 2)');
       expect(fixRequest).toContain('Command: grep -qx good status.txt');
 
-      const log = await outputOf(dataDir, job.id);
+      const log = await jobLog(job.id, dataDir);
       const sessions = log.filter((e) => e.type === 'agent.init').map((e) => e.data?.sessionId);
       expect(sessions).toHaveLength(2);
       const transcript = await artifacts(job.id, ['--get', 'transcript.jsonl']);

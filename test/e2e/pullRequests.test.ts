@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outputOf, phasesOf, systemLines } from '../support/deliveryLog.js';
 import { runDrover } from '../support/drover.js';
 import { type FakeGitHub, startFakeGitHub } from '../support/fakeGitHub.js';
 import { type FakeGitLab, startFakeGitLab } from '../support/fakeGitLab.js';
@@ -14,6 +13,7 @@ import {
   listBranches,
   readFileAtRef,
 } from '../support/gitRepos.js';
+import { jobLog, phasesOf, systemLines } from '../support/jobLog.js';
 
 const GIT_TOKEN = 'ghs_prGitToken_0123456789abcdef';
 const GITLAB_TOKEN = 'glpat-prApiToken-0123456789';
@@ -102,7 +102,7 @@ describe('GitHub pull requests', () => {
     expect(body).toMatch(/- ✅ `test -f notes\.txt` — passed \(/);
     expect(body).toContain(`https://drover.test/jobs/${first.record.id}`);
     expect(body).toContain(`- Commit: ${first.record.commit} on \`feat/pr\``);
-    const log = await outputOf(dataDir, first.record.id);
+    const log = await jobLog(first.record.id, dataDir);
     expect(systemLines(log, 'pr').map((e) => e.line)).toEqual([
       'Opened pull request #1: https://github.test/acme/app/pull/1',
     ]);
@@ -231,7 +231,7 @@ describe('GitHub pull requests', () => {
       const res = await drover([...args, '--prompt', 'Never runs', '--agent-cmd', 'touch ran.txt'], extraEnv);
       expect(res.record).toMatchObject({ status: 'failed', errorKind: 'delivery' });
       expect(res.record.errorMessage).toContain(message);
-      const phases = phasesOf(await outputOf(dataDir, res.record.id));
+      const phases = phasesOf(await jobLog(res.record.id, dataDir));
       expect(phases).toContain('preflight');
       expect(phases).not.toContain('cloning');
       expect(phases).not.toContain('agent');
@@ -327,7 +327,7 @@ describe('GitLab merge requests', () => {
     expect(gitlab.requests[3]?.body).toMatchObject({ title: 'Extend the changelog', target_branch: 'main' });
     expect(gitlab.mergeRequests).toHaveLength(1);
     expect(await readFileAtRef(repo.bareDir, 'feat/mr', 'CHANGELOG.md')).toBe('a\nb\n');
-    const log = await outputOf(dataDir, second.record.id);
+    const log = await jobLog(second.record.id, dataDir);
     expect(systemLines(log, 'pr').map((e) => e.line)).toEqual([`Updated merge request !1: ${url}`]);
   });
 });

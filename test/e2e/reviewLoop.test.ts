@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outputOf, phasesOf, systemLines } from '../support/deliveryLog.js';
 import { runDrover } from '../support/drover.js';
 import { type FakeGitHub, startFakeGitHub } from '../support/fakeGitHub.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/gitHttpServer.js';
 import { type BareRepo, createBareRepo, listBranches, readFileAtRef } from '../support/gitRepos.js';
+import { jobLog, phasesOf, systemLines } from '../support/jobLog.js';
 
 const TOKEN = 'ghs_reviewLoopToken_0123456789abcdef';
 
@@ -79,7 +79,7 @@ describe('reviewer loop', () => {
     expect(record).toMatchObject({ status: 'succeeded', errorKind: null });
     expect(await readFileAtRef(repo.bareDir, 'review/pass', 'impl.txt')).toBe('v2\n');
 
-    const log = await outputOf(dataDir, record.id);
+    const log = await jobLog(record.id, dataDir);
     expect(systemLines(log, 'review.outcome').map((e) => e.line)).toEqual([
       'REVIEW_OUTCOME FAIL (review 1/3)',
       'REVIEW_OUTCOME PASS (review 2/3)',
@@ -144,7 +144,7 @@ describe('reviewer loop', () => {
     // The reviewer's edit was discarded: the branch has the executor's content.
     expect(await readFileAtRef(repo.bareDir, 'review/never', 'impl.txt')).toBe('v2\n');
 
-    const log = await outputOf(dataDir, record.id);
+    const log = await jobLog(record.id, dataDir);
     expect(systemLines(log, 'review.outcome').map((e) => [e.data?.outcome, e.data?.attempts])).toEqual([
       ['FAIL', 2],
       ['FAIL', 2],

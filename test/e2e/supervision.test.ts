@@ -75,8 +75,10 @@ describe('supervision', () => {
       'head -c 50000000 /dev/zero | tr "\\0" "a"',
       'echo; echo done > flood.txt',
     ].join('; ');
+    // A 96 MB heap cap makes "bounded" strict: if Drover held the flood in memory it would crash, and
+    // garbage cannot inflate the RSS sample when other tests load the machine.
     const run = spawnDrover(job('--prompt', 'flood', '--agent-cmd', flood, '--timeout', '5m'), {
-      env: env(),
+      env: { ...env(), NODE_OPTIONS: '--max-old-space-size=96' },
       timeoutMs: 280_000,
     });
     const rss = trackPeakRss(run.child.pid!);

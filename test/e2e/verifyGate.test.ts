@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outputOf, phasesOf, systemLines } from '../support/deliveryLog.js';
 import { runDrover } from '../support/drover.js';
 import { type BareRepo, createBareRepo, listBranches, readFileAtRef } from '../support/gitRepos.js';
+import { jobLog, phasesOf, systemLines } from '../support/jobLog.js';
 
 // The repo's check passes only once status.txt says "good". The scripted agent writes "bad" on its
 // first run and "good" when its prompt carries a verify failure (and echoes that prompt).
@@ -60,7 +60,7 @@ describe('verify gate', () => {
     expect(record).toMatchObject({ status: 'succeeded', errorKind: null });
     expect(await readFileAtRef(repo.bareDir, 'verify/fixed', 'status.txt')).toBe('good\n');
 
-    const log = await outputOf(dataDir, record.id);
+    const log = await jobLog(record.id, dataDir);
     // Two agent runs: the first attempt and one fix round; two verify rounds.
     expect(phasesOf(log).filter((p) => DELIVERY_PHASES.includes(p))).toEqual([
       'agent',
@@ -124,7 +124,7 @@ describe('verify gate', () => {
       'The verify command "sh check.sh" exited with code 1 after 1 fix round.',
     );
     expect(await listBranches(repo.bareDir)).not.toContain('verify/stubborn');
-    const log = await outputOf(dataDir, record.id);
+    const log = await jobLog(record.id, dataDir);
     expect(phasesOf(log).filter((p) => p === 'agent')).toHaveLength(2);
     expect(systemLines(log, 'verify.result').map((e) => e.data?.ok)).toEqual([false, false]);
     // The diff of what the agent left is kept even though nothing was committed.
@@ -151,7 +151,7 @@ describe('verify gate', () => {
       { env: { DROVER_WORK_DIR: workDir } },
     );
     expect(res.code).toBe(0);
-    const log = await outputOf(dataDir, JSON.parse(res.stdout).id);
+    const log = await jobLog(JSON.parse(res.stdout).id, dataDir);
     expect(phasesOf(log)).not.toContain('verify');
   });
 
@@ -174,7 +174,7 @@ describe('verify gate', () => {
         { env: { DROVER_WORK_DIR: workDir } },
       );
       expect(res.code, res.stderr).toBe(0);
-      const log = await outputOf(dataDir, JSON.parse(res.stdout).id);
+      const log = await jobLog(JSON.parse(res.stdout).id, dataDir);
       expect(systemLines(log, 'verify.result').map((e) => e.data?.ok)).toEqual([false, true]);
     } finally {
       await withPlaybook.cleanup();

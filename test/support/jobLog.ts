@@ -8,6 +8,7 @@ export async function jobRecord(id: string, dataDir: string): Promise<Record<str
   return JSON.parse(res.stdout) as Record<string, unknown>;
 }
 
+/** A job's whole stored output. */
 export async function jobLog(id: string, dataDir: string): Promise<OutputEntry[]> {
   const res = await runDrover(['logs', id, '--json', '--data-dir', dataDir]);
   if (res.code !== 0) throw new Error(`drover logs ${id} failed: ${res.stderr}`);
@@ -20,4 +21,14 @@ export async function jobLog(id: string, dataDir: string): Promise<OutputEntry[]
 /** All log lines as text, one per entry (for "the output shows it" assertions). */
 export function logText(entries: OutputEntry[]): string {
   return entries.map((e) => `[${e.stream}${e.type ? `:${e.type}` : ''}] ${e.line}`).join('\n');
+}
+
+/** The phases the job entered, in order (fix rounds and review cycles repeat 'agent', 'verify', 'review'). */
+export function phasesOf(log: OutputEntry[]): string[] {
+  return log.filter((e) => e.type === 'phase').map((e) => String(e.data?.phase));
+}
+
+/** System lines of one type (verify.result, review.outcome, pr...). */
+export function systemLines(log: OutputEntry[], type: string): OutputEntry[] {
+  return log.filter((e) => e.stream === 'system' && e.type === type);
 }

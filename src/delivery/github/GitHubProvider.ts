@@ -1,4 +1,4 @@
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { DeliveryError } from '../../errors.js';
 import type { PrProvider, PullRequest, PullRequestInput } from '../types.js';
@@ -31,16 +31,24 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 export class GitHubProvider implements PrProvider {
   readonly name = 'github' as const;
   readonly repo: string;
-  private readonly octokit: Octokit;
+  /** Loaded on first use: @octokit/rest is a large module most CLI commands and jobs never need. */
+  private octokit: Promise<Octokit> | undefined;
 
   constructor(private readonly opts: GitHubProviderOptions) {
     this.repo = `${opts.owner}/${opts.repo}`;
-    this.octokit = new Octokit({ auth: opts.token, baseUrl: opts.baseUrl, userAgent: 'drover', log: quiet });
+  }
+
+  private client(): Promise<Octokit> {
+    const { token, baseUrl } = this.opts;
+    this.octokit ??= import('@octokit/rest').then(
+      ({ Octokit }) => new Octokit({ auth: token, baseUrl, userAgent: 'drover', log: quiet }),
+    );
+    return this.octokit;
   }
 
   async findOpen(head: string, signal?: AbortSignal): Promise<PullRequest | undefined> {
-    const res = await this.call('looking up the open pull request', () =>
-      this.octokit.rest.pulls.list({
+    const res = await this.call('looking up the open pull request', async () =>
+      (await this.client()).rest.pulls.list({
         owner: this.opts.owner,
         repo: this.opts.repo,
         head: `${this.opts.owner}:${head}`,
@@ -56,8 +64,8 @@ export class GitHubProvider implements PrProvider {
   }
 
   async create(input: PullRequestInput, signal?: AbortSignal): Promise<PullRequest> {
-    const res = await this.call('opening the pull request', () =>
-      this.octokit.rest.pulls.create({
+    const res = await this.call('opening the pull request', async () =>
+      (await this.client()).rest.pulls.create({
         owner: this.opts.owner,
         repo: this.opts.repo,
         head: input.head,
@@ -73,8 +81,8 @@ export class GitHubProvider implements PrProvider {
 
   async update(number: number, input: PullRequestInput, signal?: AbortSignal): Promise<PullRequest> {
     // REST cannot toggle draft state (GraphQL only): a draft stays a draft until a human marks it ready.
-    const res = await this.call(`updating pull request #${number}`, () =>
-      this.octokit.rest.pulls.update({
+    const res = await this.call(`updating pull request #${number}`, async () =>
+      (await this.client()).rest.pulls.update({
         owner: this.opts.owner,
         repo: this.opts.repo,
         pull_number: number,

@@ -13,6 +13,7 @@ export async function checkout(ctx: JobContext): Promise<void> {
   const dir = ws.repoDir;
   const clone = await cloneWithCache(git, ctx.spec.repo, dir, ctx.spec.baseRef, ctx.authEnv, {
     cache: ctx.config.cache,
+    workRoot: ctx.config.workDir,
     logger: ctx.logger,
     signal: ctx.signal,
   });

@@ -1,10 +1,10 @@
 import { formatDuration } from '../../config/duration.js';
 import { jobCommandEnv, resolveJobEnvironment } from '../../environments/jobEnvironment.js';
 import { readPlaybook } from '../../environments/Playbook.js';
-import { AgentTimeoutError, CancelledError, DroverError, SetupError } from '../../errors.js';
+import { SetupError } from '../../errors.js';
 import { jobSandbox } from '../../sandbox/jobSandbox.js';
-import { type JobContext, remainingMs } from '../JobContext.js';
-import { runCommand } from '../runCommand.js';
+import type { JobContext } from '../JobContext.js';
+import { runJobCommand } from '../runJobCommand.js';
 
 const TAIL_LINES = 15;
 
@@ -43,27 +43,9 @@ export async function setupEnvironment(ctx: JobContext): Promise<void> {
       from: step.from,
       index,
     });
-    const ran = await runCommand({
-      command: step.command,
-      cwd: ctx.workspace!.repoDir,
-      env,
-      output: ctx.output,
-      timeoutMs: remainingMs(ctx),
-      idleTimeoutMs: ctx.idleTimeoutMs,
-      killGraceMs: ctx.config.killGraceMs,
-      signal: ctx.signal,
-      tailLines: TAIL_LINES,
-      ...(ctx.wrapCommand ? { wrap: ctx.wrapCommand } : {}),
-    });
-    if (ran.reason === 'aborted') {
-      throw ran.abortReason instanceof DroverError ? ran.abortReason : new CancelledError();
-    }
-    if (ran.reason === 'timeout') {
-      throw new AgentTimeoutError(`The setup step "${step.command}" was still running at the job's timeout.`);
-    }
-    const ok = !ran.spawnError && ran.reason === 'exit' && ran.exitCode === 0;
+    const ran = await runJobCommand(ctx, step.command, { env, what: 'setup step', tailLines: TAIL_LINES });
     const took = formatDuration(ran.durationMs);
-    if (ok) {
+    if (ran.ok) {
       ctx.output.system(`✓ ${step.command} (${took})`, 'setup.result', { command: step.command, ok: true });
       continue;
     }

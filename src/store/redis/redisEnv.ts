@@ -1,23 +1,10 @@
 import { z } from 'zod';
-import { parseDuration } from '../../config/duration.js';
+import { envDuration, parseEnv } from '../../config/envSchemas.js';
 import { ConfigError } from '../../errors.js';
-
-const duration = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      try {
-        return parseDuration(v ?? fallback);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    });
 
 /** Environment of the Redis backend (URL and prefix come from --redis/--redis-prefix or their env vars). */
 export const RedisEnv = z.object({
-  DROVER_REDIS_CLAIM_IDLE: duration('60s'),
+  DROVER_REDIS_CLAIM_IDLE: envDuration('60s'),
   DROVER_REDIS_OUTPUT_MAXLEN: z.coerce.number().int().min(100).max(100_000_000).default(100_000),
 });
 export type RedisEnv = z.infer<typeof RedisEnv>;
@@ -43,15 +30,11 @@ export function redisSettings(
       '--redis-prefix / DROVER_REDIS_PREFIX: must be up to 64 printable characters, no spaces',
     );
   }
-  const parsed = RedisEnv.safeParse(env);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`Invalid environment: ${detail}`);
-  }
+  const e = parseEnv(RedisEnv, env);
   return {
     url,
     prefix: prefix ?? '',
-    claimIdleMs: parsed.data.DROVER_REDIS_CLAIM_IDLE,
-    outputMaxLen: parsed.data.DROVER_REDIS_OUTPUT_MAXLEN,
+    claimIdleMs: e.DROVER_REDIS_CLAIM_IDLE,
+    outputMaxLen: e.DROVER_REDIS_OUTPUT_MAXLEN,
   };
 }

@@ -1,4 +1,13 @@
-// The dashboard's client of the HTTP API (same origin). Types mirror the API's public contract.
+// The dashboard's client of the HTTP API (same origin). Its types are the server's, imported as types
+// only (erased from the bundle). The runtime lists are copies: the modules holding the originals would
+// bring zod into the bundle; `satisfies` keeps each entry valid.
+import type { PublicJob } from '../../jobs/JobRecord.js';
+import type { AgentName, SandboxMode } from '../../jobs/JobSpec.js';
+import type { JobStatus } from '../../jobs/JobStatus.js';
+import type { OutputEntry } from '../../jobs/OutputEntry.js';
+
+export type { JobStatus, OutputEntry };
+export type Job = PublicJob;
 
 export const STATUSES = [
   'queued',
@@ -8,8 +17,7 @@ export const STATUSES = [
   'timed_out',
   'cancelled',
   'needs_human',
-] as const;
-export type JobStatus = (typeof STATUSES)[number];
+] as const satisfies readonly JobStatus[];
 export const TERMINAL: readonly JobStatus[] = [
   'succeeded',
   'failed',
@@ -17,40 +25,8 @@ export const TERMINAL: readonly JobStatus[] = [
   'cancelled',
   'needs_human',
 ];
-export const AGENTS = ['claude', 'codex', 'gemini', 'command'] as const;
-export const SANDBOXES = ['workspace-write', 'read-only', 'none'] as const;
-
-export interface Job {
-  id: string;
-  status: JobStatus;
-  spec: Record<string, unknown> & { prompt?: string };
-  repo: string;
-  baseRef: string | null;
-  branch: string;
-  agent: string;
-  commit: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  exitCode: number | null;
-  errorKind: string | null;
-  errorMessage: string | null;
-  attempts: number;
-  costUsd: number | null;
-  turns: number | null;
-  prUrl: string | null;
-  phase: string | null;
-}
-
-export interface OutputEntry {
-  seq: number;
-  ts: string;
-  stream: 'stdout' | 'stderr' | 'system' | 'agent';
-  line: string;
-  type?: string;
-  data?: Record<string, unknown>;
-}
+export const AGENTS = ['claude', 'codex', 'gemini', 'command'] as const satisfies readonly AgentName[];
+export const SANDBOXES = ['workspace-write', 'read-only', 'none'] as const satisfies readonly SandboxMode[];
 
 export interface Issue {
   path: string;

@@ -1,0 +1,81 @@
+import { CloneError } from '../errors.js';
+import { type Git, lastLines } from '../git/Git.js';
+
+// The git steps of the repo cache: what runs against a mirror, and how a workspace is made from one.
+
+/** Fetches one branch of url into the mirror with the job's credentials (environment only). */
+export async function fetchIntoMirror(
+  git: Git,
+  mirror: string,
+  url: string,
+  base: string,
+  authEnv: Record<string, string>,
+): Promise<void> {
+  const ref = `refs/heads/${base}`;
+  const args = ['--git-dir', mirror, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', url];
+  const res = await git.run([...args, `+${ref}:${ref}`], { env: authEnv, allowFailure: true });
+  if (res.exitCode !== 0) {
+    throw new CloneError(`Fetching ${url} at ${base} into the cache failed: ${lastLines(res.stderr)}`);
+  }
+}
+
+export function mirrorSha(git: Git, mirror: string, base: string): Promise<string> {
+  return git.out(['--git-dir', mirror, 'rev-parse', '--verify', `refs/heads/${base}^{commit}`]);
+}
+
+/**
+ * Copies the mirror into dir as a single-branch clone of base, without checking out (the slow part,
+ * done by checkoutCopy once the mirror's lock is released). A plain copy: no hardlinks or alternates,
+ * so nothing done in the workspace can reach the mirror.
+ */
+export async function copyFromMirror(git: Git, mirror: string, base: string, dir: string): Promise<void> {
+  await git.run([
+    'clone',
+    '--quiet',
+    '--no-checkout',
+    '--local',
+    '--no-hardlinks',
+    '--no-tags',
+    '--single-branch',
+    '--branch',
+    base,
+    '--',
+    mirror,
+    dir,
+  ]);
+}
+
+/** Turns a copy into what `git clone [--branch base] url` gives: origin is url, files checked out. */
+export async function checkoutCopy(
+  git: Git,
+  dir: string,
+  url: string,
+  base: string,
+  byDefault: boolean,
+): Promise<void> {
+  await git.run(['remote', 'set-url', 'origin', url], { cwd: dir });
+  // A plain clone of the default branch also records it as origin/HEAD.
+  if (byDefault) {
+    await git.run(['symbolic-ref', 'refs/remotes/origin/HEAD', `refs/remotes/origin/${base}`], { cwd: dir });
+  }
+  await git.run(['read-tree', '--reset', '-u', 'HEAD'], { cwd: dir });
+}
+
+/** The remote's default branch (what a plain clone checks out), from its HEAD symref. */
+export async function remoteDefaultBranch(
+  git: Git,
+  url: string,
+  authEnv: Record<string, string>,
+): Promise<string> {
+  const res = await git.run(['ls-remote', '--symref', '--', url, 'HEAD'], {
+    env: authEnv,
+    allowFailure: true,
+  });
+  const m = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(res.stdout);
+  if (res.exitCode !== 0 || !m) {
+    throw new CloneError(
+      `Finding the default branch of ${url} failed: ${lastLines(res.stderr) || 'no HEAD'}`,
+    );
+  }
+  return m[1]!;
+}
