@@ -1,13 +1,17 @@
 // Process helpers for the benchmark: hermetic git, timed child processes.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 let home;
 /** process.env without GIT_* / DROVER_*, with an empty HOME and no system/global git config. */
 export function gitEnv(extra = {}) {
-  home ??= mkdtempSync(join(tmpdir(), 'drover-bench-home-'));
+  if (!home) {
+    const dir = mkdtempSync(join(tmpdir(), 'drover-bench-home-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    home = dir;
+  }
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('GIT_') && !k.startsWith('DROVER_') && v !== undefined) env[k] = v;

@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatBytes, parseBytes } from '../config/bytes.js';
 import { loadRunnerConfig } from '../config/RunnerConfig.js';
 import { InvalidInputError } from '../errors.js';
 import { type CacheEntryInfo, RepoCache } from '../workspace/RepoCache.js';
+import { defaultWorkRoot } from '../workspace/Workspace.js';
 import { EXIT } from './exitCodes.js';
 
 interface CacheFlags {
@@ -49,7 +51,9 @@ export function registerCache(program: Command): void {
 
 function openCache(flags: CacheFlags): RepoCache {
   const config = loadRunnerConfig(process.env, flags.dataDir ? { dataDir: flags.dataDir } : {});
-  return new RepoCache({ dir: config.cache!.dir, maxBytes: config.cache!.maxBytes });
+  // Spares of a removed mirror go with it.
+  const spareDir = join(config.workDir ?? defaultWorkRoot(), '.spares');
+  return new RepoCache({ dir: config.cache!.dir, maxBytes: config.cache!.maxBytes, spareDir });
 }
 
 function print(entries: CacheEntryInfo[], json: boolean | undefined, summary: string): void {

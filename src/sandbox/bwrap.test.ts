@@ -113,4 +113,33 @@ describe('bubblewrap sandbox', () => {
     expect(r.out).toMatch(/Read-only file system/);
     expect(existsSync(join(ws, 'ro.txt'))).toBe(false);
   });
+
+  it('exposes installs under /tmp read-only over the private /tmp, still hiding what lies inside them', async () => {
+    const install = mkdtempSync('/tmp/drover-install-');
+    try {
+      mkdirSync(join(install, 'bin'));
+      mkdirSync(join(install, 'data'));
+      writeFileSync(join(install, 'bin', 'tool'), 'tool here');
+      writeFileSync(join(install, 'data', 'drover.db'), 'secret rows');
+      const inv = await sandboxWrap(
+        sh(`cat ${install}/bin/tool; ls ${install}/data; touch ${install}/bin/x`),
+        {
+          mode: 'workspace-write',
+          workspace: ws,
+          stateDir: state,
+          hide: [join(install, 'data')],
+          expose: [install],
+        },
+      );
+      const res = await run(inv.command, inv.args, { cwd: ws, env: inv.env }).then(
+        (r) => r.stdout + r.stderr,
+        (e: { stdout: string; stderr: string }) => e.stdout + e.stderr,
+      );
+      expect(res).toContain('tool here');
+      expect(res).not.toContain('drover.db');
+      expect(res).toMatch(/Read-only file system/);
+    } finally {
+      rmSync(install, { recursive: true, force: true });
+    }
+  });
 });

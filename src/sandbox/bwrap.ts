@@ -14,6 +14,8 @@ export interface SandboxPaths {
   tmpDir?: string;
   /** Directories (emptied) and files (replaced by /dev/null) the sandbox must not see. */
   hide?: readonly string[];
+  /** Paths under /tmp that programs the job needs live in (node, Drover, agent CLIs): bound read-only. */
+  expose?: readonly string[];
 }
 
 export interface SandboxOptions extends SandboxPaths {
@@ -50,8 +52,14 @@ const HOST_SOCKETS = ['/run/docker.sock', '/var/run/docker.sock', '/run/containe
  */
 export function bwrapArgs(opts: SandboxPaths & { mode: Exclude<SandboxMode, 'none'> }): string[] {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
+  // Before the hidden paths, so a data dir inside an exposed tree is still hidden.
+  const exposed = (opts.expose ?? []).filter(
+    (p) => isUnder(p, '/tmp') && p !== '/tmp' && pathKind(p) === 'dir',
+  );
+  for (const path of exposed) args.push('--ro-bind', path, path);
   for (const path of opts.hide ?? []) {
-    if (path === '/' || isUnder(path, '/tmp')) continue; // /tmp is private already
+    // The rest of /tmp is private already.
+    if (path === '/' || (isUnder(path, '/tmp') && !exposed.some((e) => isUnder(path, e)))) continue;
     const kind = pathKind(path);
     if (kind === 'dir') args.push('--tmpfs', path);
     else if (kind === 'file') args.push('--ro-bind', '/dev/null', path);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentInvocation } from '../agents/types.js';
@@ -44,6 +44,7 @@ export async function jobSandbox(ctx: JobContext): Promise<JobSandbox> {
   }
   const ws = ctx.workspace!;
   const hide = hiddenPaths(ctx);
+  const expose = exposedPaths(ctx);
   if (mode !== 'none') {
     ctx.output.system(
       `Sandbox: ${mode} (bubblewrap: read-only system, private /tmp and /proc, workspace ${
@@ -66,6 +67,7 @@ export async function jobSandbox(ctx: JobContext): Promise<JobSandbox> {
         stateDir: ws.stateDir,
         tmpDir: ws.tmpDir,
         hide,
+        expose,
       });
     },
   };
@@ -82,14 +84,45 @@ export async function jobSandbox(ctx: JobContext): Promise<JobSandbox> {
 function hiddenPaths(ctx: JobContext): string[] {
   const env = ctx.config.hostEnv;
   const candidates = [ctx.config.dataDir, dirname(ctx.workspace!.root), env.DROVER_CONFIG, env.HOME];
-  const needed = [
+  const needed = neededPaths(env);
+  return candidates.filter(
+    (p): p is string =>
+      !!p && isAbsolute(p) && p !== '/' && existsSync(p) && !needed.some((n) => isUnder(n, p)),
+  );
+}
+
+/** Programs a job needs: node, Drover itself, PATH entries and the agent CLIs. */
+function neededPaths(env: NodeJS.ProcessEnv): string[] {
+  return [
     process.execPath,
     DROVER_ROOT,
     ...(env.PATH ?? '').split(delimiter),
     ...['CLAUDE_BIN', 'CODEX_BIN', 'GEMINI_BIN'].map((k) => env[k] ?? ''),
   ].filter((p) => isAbsolute(p));
-  return candidates.filter(
-    (p): p is string =>
-      !!p && isAbsolute(p) && p !== '/' && existsSync(p) && !needed.some((n) => isUnder(n, p)),
-  );
+}
+
+/**
+ * The sandbox's /tmp is private, but Drover or an agent CLI may be installed under /tmp (a CI
+ * checkout, an unpacked release): expose those installs read-only — the whole package tree (up to
+ * the project above node_modules), since a CLI's entry point is often a link into a sibling package.
+ */
+function exposedPaths(ctx: JobContext): string[] {
+  const out = new Set<string>();
+  for (const path of neededPaths(ctx.config.hostEnv)) {
+    for (const form of [path, safeRealpath(path)]) {
+      if (!form || !isUnder(form, '/tmp') || !existsSync(form)) continue;
+      const nm = form.lastIndexOf('/node_modules/');
+      const root = nm > 0 ? form.slice(0, nm) : statSync(form).isDirectory() ? form : dirname(form);
+      if (root !== '/tmp') out.add(root);
+    }
+  }
+  return [...out];
+}
+
+function safeRealpath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }

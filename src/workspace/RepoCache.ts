@@ -104,20 +104,23 @@ export class RepoCache {
     const byDefault = baseRef === undefined;
     await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
     let cache: CachedCloneResult['cache'] = 'warm';
+    let sha = '';
     let spare: SpareKind | undefined;
     await this.withLock(key, signal, async () => {
       cache = await this.ensureHealthy(repo, url);
       await fetchIntoMirror(git, repo, url, base, authEnv);
       const packs = await this.repackIfNeeded(repo);
+      // The copy below is of exactly this commit (under the lock), so it is the workspace's HEAD.
+      sha = await mirrorSha(git, repo, base);
       if (this.spares) {
-        const kind = { base, sha: await mirrorSha(git, repo, base), byDefault };
+        const kind = { base, sha, byDefault };
         if (await this.spares.take(key, kind, dir)) spare = kind;
       }
       if (!spare) await copyFromMirror(git, repo, base, dir);
       await this.recordUse(repo, url, cache, packs);
     });
     if (!spare) await checkoutCopy(git, dir, url, base, byDefault);
-    const baseSha = spare?.sha ?? (await git.out(['rev-parse', 'HEAD'], { cwd: dir }));
+    const baseSha = sha;
     if (this.spares) this.buildSpare(url, key, base, byDefault);
     await this.prune(this.opts.maxBytes, key).then(
       (removed) => {

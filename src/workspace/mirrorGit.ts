@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CloneError } from '../errors.js';
 import { type Git, lastLines } from '../git/Git.js';
 
@@ -19,7 +21,10 @@ export async function fetchIntoMirror(
   }
 }
 
-export function mirrorSha(git: Git, mirror: string, base: string): Promise<string> {
+/** The commit base points to in the mirror: its loose ref file (what fetch writes), else git rev-parse. */
+export async function mirrorSha(git: Git, mirror: string, base: string): Promise<string> {
+  const loose = await readFile(join(mirror, 'refs', 'heads', base), 'utf8').catch(() => '');
+  if (/^[0-9a-f]{40}(?:[0-9a-f]{24})?\n?$/.test(loose)) return loose.trim();
   return git.out(['--git-dir', mirror, 'rev-parse', '--verify', `refs/heads/${base}^{commit}`]);
 }
 
