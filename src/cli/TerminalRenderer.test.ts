@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { OutputEntry } from '../jobs/OutputEntry.js';
 import { TerminalRenderer } from './TerminalRenderer.js';
@@ -39,5 +39,35 @@ describe('TerminalRenderer', () => {
     r.entry({ seq: 3, ts: '', stream: 'system', type: 'end', line: 'end of output' });
     r.stop();
     expect(text()).toBe('==> Running agent (command)\nhello\n');
+  });
+
+  it('asks the producer to wait while a slow pipe has more queued than it wants', async () => {
+    let release: () => void = () => {};
+    let open = false;
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _enc, done) {
+        // The reader takes nothing until released, then everything.
+        if (open) done();
+        else
+          release = () => {
+            open = true;
+            done();
+          };
+      },
+    }) as unknown as NodeJS.WriteStream;
+    const r = new TerminalRenderer(slow);
+    const big: OutputEntry = { seq: 1, ts: '', stream: 'stdout', line: 'x'.repeat(70_000) };
+    const wait = r.entry(big); // flushed at 64 KiB: the pipe is now over its mark
+    expect(wait).toBeInstanceOf(Promise);
+    expect(r.entry({ ...big, seq: 2, line: 'next' })).toBe(wait);
+    let settled = false;
+    void wait!.then(() => (settled = true));
+    await new Promise((res) => setImmediate(res));
+    expect(settled).toBe(false);
+    release();
+    await wait;
+    expect(settled).toBe(true);
+    r.stop();
   });
 });

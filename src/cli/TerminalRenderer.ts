@@ -19,23 +19,42 @@ export class TerminalRenderer {
   /** Text not yet written: a flood of lines becomes one write per tick, not one syscall per line. */
   private buffer = '';
   private flushScheduled = false;
+  /** Set while the stream (a pipe: writes are asynchronous on Linux) has more queued than it wants. */
+  private drained: Promise<void> | undefined;
 
   constructor(private readonly out: NodeJS.WriteStream) {
     this.tty = out.isTTY === true;
     this.color = this.tty && !process.env.NO_COLOR;
   }
 
-  entry = (entry: OutputEntry): void => {
+  /** Renders one entry; the returned promise (if any) asks the producer to wait for a slow reader. */
+  entry = (entry: OutputEntry): Promise<void> | undefined => {
     if (entry.stream === 'system' && entry.type === 'phase') {
       this.phase = entry.line;
       this.phaseStarted = Date.now();
       if (this.tty && !this.timer) this.timer = setInterval(() => this.redrawSpinner(), 100);
     }
     const text = formatEntry(entry, this.color);
-    if (entry.type === 'end') return;
+    if (entry.type === 'end') return undefined;
     this.clearSpinner();
     this.write(`${text}\n`);
+    return this.backpressure();
   };
+
+  private backpressure(): Promise<void> | undefined {
+    if (this.drained || !this.out.writableNeedDrain) return this.drained;
+    this.drained = new Promise((resolve) => {
+      const done = () => {
+        this.out.off('drain', done);
+        this.out.off('close', done);
+        this.drained = undefined;
+        resolve();
+      };
+      this.out.on('drain', done);
+      this.out.on('close', done);
+    });
+    return this.drained;
+  }
 
   line(text: string, style?: Parameters<typeof paint>[1]): void {
     this.clearSpinner();

@@ -4,8 +4,12 @@ import type { Masker } from '../secrets/Masker.js';
 import type { JobStore } from '../store/types.js';
 import { sleep } from '../util/sleep.js';
 
-/** Called for each entry as it is appended (before it is stored); jobId lets one listener serve many jobs. */
-export type OutputListener = (entry: OutputEntry, jobId: string) => void;
+/**
+ * Called for each entry as it is appended (before it is stored); jobId lets one listener serve many
+ * jobs. A listener that returns a promise (a terminal behind a slow pipe) slows the agent down until it
+ * settles, so live output never piles up in memory.
+ */
+export type OutputListener = (entry: OutputEntry, jobId: string) => unknown;
 
 export interface JobOutputOptions {
   /** Entries per store write. */
@@ -90,12 +94,18 @@ export class JobOutput {
     if (entry.data !== undefined) full.data = entry.data;
     this.pending.push(full);
     this.bufferedChars += full.line.length;
-    for (const listener of this.listeners) listener(full, this.jobId);
+    let listenerWait: Promise<unknown> | undefined;
+    for (const listener of this.listeners) {
+      const result = listener(full, this.jobId);
+      if (result instanceof Promise) listenerWait = result;
+    }
     const overHighWater =
       this.pending.length + this.inFlight >= this.highWater || this.bufferedChars >= this.highWaterChars;
     if (this.pending.length >= this.batchSize || overHighWater) this.startDrain();
     else if (!this.timer && !this.draining) this.timer = setTimeout(this.onTimer, this.flushMs);
-    return overHighWater ? this.flush() : undefined;
+    const storeWait = overHighWater ? this.flush() : undefined;
+    if (!listenerWait) return storeWait;
+    return Promise.all([listenerWait, storeWait]).then(() => undefined);
   }
 
   private now(): string {

@@ -168,6 +168,11 @@ describe('Redis backend, many workers', () => {
         payload({ agentCmd: 'echo q > q.txt', branch: `kill/q${i}` }),
       );
     }
+    // Output is written in batches (≤ 50 ms): wait until attempt 1's first line is stored, since a
+    // SIGKILL can only lose what was not yet flushed.
+    await waitFor('attempt 1 output to be stored', async () =>
+      (await output(p, slow)).some((e) => /\(attempt 1\)/.test(e.line)),
+    );
     a.child.kill('SIGKILL');
     await a.done;
     await waitFor('all jobs to end', async () =>

@@ -84,6 +84,7 @@ describe('supervision', () => {
     const rss = trackPeakRss(run.child.pid!);
     const res = await run.done;
     const peak = rss.stop();
+    expect(res.stdout, `exit ${res.code} ${res.signal}: ${res.stderr.slice(-2000)}`).not.toBe('');
     const record = JSON.parse(res.stdout);
     expect(record.status).toBe('succeeded');
     expect(peak).toBeGreaterThan(0);
