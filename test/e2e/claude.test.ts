@@ -30,6 +30,26 @@ function claudeRunEnv(url: string): Record<string, string> {
   };
 }
 
+function runClaude(prompt: string, url: string) {
+  return runDrover(
+    [
+      'run',
+      '--repo',
+      repo.bareDir,
+      '--prompt',
+      prompt,
+      '--agent',
+      'claude',
+      '--model',
+      CLAUDE_TEST_MODEL,
+      '--json',
+      '--data-dir',
+      join(root, 'data'),
+    ],
+    { env: claudeRunEnv(url), timeoutMs: 150_000 },
+  );
+}
+
 describe('the claude agent (real Claude Code binary)', () => {
   it('writes a file through its Write tool; Drover commits and pushes it and records cost and turns', async () => {
     const server = await startAnthropicServer([
@@ -40,23 +60,7 @@ describe('the claude agent (real Claude Code binary)', () => {
       { text: 'Added health.txt.' },
     ]);
     try {
-      const res = await runDrover(
-        [
-          'run',
-          '--repo',
-          repo.bareDir,
-          '--prompt',
-          'Add a /health endpoint',
-          '--agent',
-          'claude',
-          '--model',
-          CLAUDE_TEST_MODEL,
-          '--json',
-          '--data-dir',
-          join(root, 'data'),
-        ],
-        { env: claudeRunEnv(server.url), timeoutMs: 150_000 },
-      );
+      const res = await runClaude('Add a /health endpoint', server.url);
       const record = JSON.parse(res.stdout);
       expect(record, res.stderr).toMatchObject({ status: 'succeeded', agent: 'claude', exitCode: 0 });
       expect(await readFileAtRef(repo.bareDir, record.branch, 'health.txt')).toBe('ok\n');
@@ -100,23 +104,7 @@ describe('the claude agent (real Claude Code binary)', () => {
       { error: { status: 500, type: 'api_error', message: 'model overloaded' } },
     ]);
     try {
-      const res = await runDrover(
-        [
-          'run',
-          '--repo',
-          repo.bareDir,
-          '--prompt',
-          'x',
-          '--agent',
-          'claude',
-          '--model',
-          CLAUDE_TEST_MODEL,
-          '--json',
-          '--data-dir',
-          join(root, 'data'),
-        ],
-        { env: claudeRunEnv(server.url), timeoutMs: 150_000 },
-      );
+      const res = await runClaude('x', server.url);
       expect(res.code).toBe(1);
       const record = JSON.parse(res.stdout);
       expect(record).toMatchObject({ status: 'failed', errorKind: 'agent_error' });

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from './listenLoopback.js';
 
 // Shared plumbing of the fake GitHub and GitLab REST servers: loopback HTTP, JSON bodies, and a
 // record of every request so tests assert what the forge actually received.
@@ -50,18 +50,6 @@ export async function startFakeForge(handle: ForgeHandler): Promise<FakeForge> {
       res.end(JSON.stringify(answer.body));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, close } = await listenLoopback(server);
+  return { url, requests, close };
 }

@@ -1,7 +1,7 @@
 // Shared plumbing for the scripted model servers: script cursor, request log, SSE and JSON replies.
 import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from '../listenLoopback.js';
 
 /**
  * A turn may ask to be replayed forever once it is reached (budget / runaway-loop tests). In every
@@ -153,19 +153,6 @@ export async function listen(
       if (debugFile) appendFileSync(debugFile, `${JSON.stringify({ url: req.url, ...record })}\n`);
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    allRequests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // CLIs keep connections alive; drop them so close() does not hang.
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, close } = await listenLoopback(server);
+  return { url, allRequests, close };
 }
