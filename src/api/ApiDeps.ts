@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/types.js';
+import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import type { JobStore } from '../store/types.js';
 import type { ApiAuth } from './ApiAuth.js';
 import type { ServerMetrics } from './ServerMetrics.js';
@@ -11,6 +12,8 @@ export interface ApiDeps {
   logger: Logger;
   auth: ApiAuth;
   metrics: ServerMetrics;
+  /** Validates submitted specs with the repo defaults of DROVER_CONFIG laid under them. */
+  resolveSpec: SpecResolver;
   /** A job's artifacts (absent: the artifact routes answer 404). */
   artifacts?: ArtifactStore;
   sse: {

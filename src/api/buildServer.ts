@@ -12,6 +12,8 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import type { ArtifactStore } from '../artifacts/types.js';
+import { parseJobSpec } from '../jobs/parseJobSpec.js';
+import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import type { JobStore } from '../store/types.js';
 import type { ApiAuth } from './ApiAuth.js';
 import type { ApiDeps } from './ApiDeps.js';
@@ -43,6 +45,8 @@ export interface ServerOptions {
   ssePollMs?: number;
   sseHeartbeatMs?: number;
   version?: string;
+  /** Parses submitted specs (default: no repo defaults). */
+  resolveSpec?: SpecResolver;
 }
 
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -80,6 +84,7 @@ export async function buildServer(
     logger,
     auth,
     metrics,
+    resolveSpec: opts.resolveSpec ?? parseJobSpec,
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
     sse: { pollMs: opts.ssePollMs ?? 250, heartbeatMs: opts.sseHeartbeatMs ?? 15_000, open: new Set() },
   };

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { publicJob } from '../jobs/JobRecord.js';
 import { isTerminal } from '../jobs/JobStatus.js';
-import { parseJobSpec } from '../jobs/parseJobSpec.js';
 import type { JobStore } from '../store/types.js';
 import type { ApiDeps } from './ApiDeps.js';
 import { JobIdParams, ListJobsQuery, LogsQuery, parseRequest } from './schemas.js';
@@ -31,7 +30,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps, opts: Job
           { path: 'body', message: 'a job spec JSON object is required' },
         ]);
       }
-      const job = await store.enqueue(parseJobSpec(request.body));
+      const job = await store.enqueue(deps.resolveSpec(request.body), { source: { intake: 'api' } });
       deps.metrics.jobsSubmitted.inc();
       request.log.info({ jobId: job.id, repo: job.repo, agent: job.agent }, 'job created');
       return reply.code(201).header('location', `/api/jobs/${job.id}`).send(publicJob(job));

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ErrorKind } from '../jobs/ErrorKind.js';
+import { JobSource } from '../jobs/JobSource.js';
 import { JobSpec } from '../jobs/JobSpec.js';
 import { JobStatus } from '../jobs/JobStatus.js';
 import { OutputEntry } from '../jobs/OutputEntry.js';
@@ -66,6 +67,7 @@ const JobRecordSchema: Json = {
     turns: nullable('integer'),
     prUrl: nullable('string'),
     phase: nullable('string'),
+    source: { anyOf: [schemaOf(JobSource), { type: 'null' }] },
   },
 };
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stageAll, stagedDiff } from '../delivery/workspaceTree.js';
-import type { JobContext } from '../runner/JobContext.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 
 export const DIFF_ARTIFACT = 'changes.diff';
 

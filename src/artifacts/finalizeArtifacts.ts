@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { formatEntry } from '../cli/formatEntry.js';
 import type { JobOutcome } from '../jobs/JobRecord.js';
-import type { JobContext } from '../runner/JobContext.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import { openArtifactStore } from './openArtifactStore.js';
 import { artifactNameProblem } from './types.js';
 

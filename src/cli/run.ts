@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../delivery/DeliveryConfig.js';
 import { CancelledError } from '../errors.js';
-import { parseJobSpec } from '../jobs/parseJobSpec.js';
+import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
@@ -10,7 +10,7 @@ import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { describeJob, jobJson } from './printJob.js';
 import { addSpecOptions, type SpecFlags, specFromFlags } from './specOptions.js';
-import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, configFromFlags, openFromFlags, type StoreFlags } from './storeOptions.js';
 import { TerminalRenderer } from './TerminalRenderer.js';
 
 interface RunFlags extends SpecFlags, StoreFlags, DeliveryFlags {
@@ -38,10 +38,11 @@ export function registerRun(program: Command): void {
 }
 
 async function run(flags: RunFlags): Promise<number> {
-  const spec = parseJobSpec(await specFromFlags(flags));
+  const initialConfig = configFromFlags(flags);
+  const spec = resolveJobSpec(await specFromFlags(flags), initialConfig.repoDefaults);
   const drainMs = parseDrainTimeout(flags.drainTimeout ?? '0s');
   const deliveryEnv = deliveryEnvFromFlags(flags);
-  const { store, config } = await openFromFlags(flags);
+  const { store, config } = await openFromFlags(flags, initialConfig);
   const logger = createLogger(process.env.DROVER_LOG_LEVEL ?? 'warn');
   const renderer = new TerminalRenderer(flags.json ? process.stderr : process.stdout);
   const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
@@ -63,7 +64,7 @@ async function run(flags: RunFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const job = await store.enqueue(spec);
+    const job = await store.enqueue(spec, { source: { intake: 'cli' } });
     renderer.line(`Job ${job.id} → ${job.branch}`, 'bold');
     await runner.runJob(job.id);
     renderer.stop();

@@ -6,6 +6,7 @@ import { isLoopbackHost } from '../api/isLoopback.js';
 import { ServerMetrics } from '../api/ServerMetrics.js';
 import { openArtifactStore } from '../artifacts/openArtifactStore.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
+import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { EXIT } from './exitCodes.js';
@@ -98,6 +99,7 @@ export function registerServe(program: Command): void {
       metrics,
       artifacts: openArtifactStore(process.env, config.dataDir),
       createPerMinute: opts.rateLimit,
+      resolveSpec: specResolver(config.repoDefaults),
       version: version(),
     });
     try {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadRunnerConfig, type RunnerConfig } from '../config/RunnerConfig.js';
+import { specResolver } from '../jobs/resolveJobSpec.js';
 import { openStore } from '../store/openStore.js';
 import type { JobStore } from '../store/types.js';
 
@@ -24,15 +25,23 @@ export function addStoreOptions(cmd: Command): Command {
     );
 }
 
-export async function openFromFlags(flags: StoreFlags): Promise<{ store: JobStore; config: RunnerConfig }> {
-  const config = loadRunnerConfig(process.env, {
+/** The runner configuration for a command's flags (environment + --data-dir/--git-token-env). */
+export function configFromFlags(flags: StoreFlags): RunnerConfig {
+  return loadRunnerConfig(process.env, {
     ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
     ...(flags.gitTokenEnv ? { gitTokenEnv: flags.gitTokenEnv } : {}),
   });
+}
+
+export async function openFromFlags(
+  flags: StoreFlags,
+  config: RunnerConfig = configFromFlags(flags),
+): Promise<{ store: JobStore; config: RunnerConfig }> {
   const redisUrl = flags.redis ?? process.env.DROVER_REDIS_URL;
   const store = await openStore({
     dataDir: config.dataDir,
     maxAttempts: config.maxAttempts,
+    resolveSpec: specResolver(config.repoDefaults),
     ...(redisUrl ? { redisUrl } : {}),
     ...((flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX)
       ? { redisPrefix: flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX }

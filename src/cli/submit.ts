@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { parseJobSpec } from '../jobs/parseJobSpec.js';
+import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { EXIT } from './exitCodes.js';
 import { jobJson } from './printJob.js';
 import { addSpecOptions, type SpecFlags, specFromFlags } from './specOptions.js';
-import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, configFromFlags, openFromFlags, type StoreFlags } from './storeOptions.js';
 
 export function registerSubmit(program: Command): void {
   const cmd = program
@@ -11,10 +11,11 @@ export function registerSubmit(program: Command): void {
     .description('queue a job for workers (prints its id)')
     .option('--json', 'print the queued job record as JSON');
   addStoreOptions(addSpecOptions(cmd)).action(async (flags: SpecFlags & StoreFlags & { json?: boolean }) => {
-    const spec = parseJobSpec(await specFromFlags(flags));
-    const { store } = await openFromFlags(flags);
+    const config = configFromFlags(flags);
+    const spec = resolveJobSpec(await specFromFlags(flags), config.repoDefaults);
+    const { store } = await openFromFlags(flags, config);
     try {
-      const job = await store.enqueue(spec);
+      const job = await store.enqueue(spec, { source: { intake: 'cli' } });
       process.stdout.write(flags.json ? `${jobJson(job)}\n` : `${job.id}\n`);
       process.exitCode = EXIT.ok;
     } finally {

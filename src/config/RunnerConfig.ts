@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { type DroverFileConfig, loadDroverFileConfig } from '../environments/EnvironmentConfig.js';
 import { ConfigError } from '../errors.js';
 import type { SandboxMode } from '../jobs/JobSpec.js';
+import type { RepoDefaults } from '../jobs/RepoDefaults.js';
 import { loadPriceTable, type PriceTable } from '../runner/guards/prices.js';
 import { csvList, envBytes, envDuration, parseEnv } from './envSchemas.js';
 
@@ -71,6 +72,8 @@ export interface RunnerConfig {
   prices?: PriceTable;
   /** Default sandbox when a job does not choose one (auto: workspace-write when bubblewrap works). */
   sandboxDefault?: 'auto' | SandboxMode;
+  /** DROVER_CONFIG `repos:`: job spec defaults per repository, for every intake. */
+  repoDefaults: RepoDefaults[];
 }
 
 export function loadRunnerConfig(
@@ -82,6 +85,7 @@ export function loadRunnerConfig(
   if (overrides.gitTokenEnv && env[tokenVar] === undefined) {
     throw new ConfigError(`--git-token-env: environment variable ${tokenVar} is not set`);
   }
+  const fileConfig = e.DROVER_CONFIG ? loadDroverFileConfig(e.DROVER_CONFIG) : undefined;
   return {
     dataDir: resolve(overrides.dataDir ?? e.DROVER_DATA_DIR),
     workDir: e.DROVER_WORK_DIR,
@@ -105,7 +109,8 @@ export function loadRunnerConfig(
       maxBytes: e.DROVER_CACHE_MAX_BYTES,
       spare: e.DROVER_CACHE_SPARE === 'on',
     },
-    ...(e.DROVER_CONFIG ? { fileConfig: loadDroverFileConfig(e.DROVER_CONFIG) } : {}),
+    ...(fileConfig ? { fileConfig } : {}),
+    repoDefaults: fileConfig?.repos ?? [],
     prices: loadPriceTable(e.DROVER_PRICES_FILE),
     sandboxDefault: e.DROVER_SANDBOX,
   };

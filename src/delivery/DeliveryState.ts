@@ -1,5 +1,4 @@
 import type { DroverError } from '../errors.js';
-import type { JobContext } from '../runner/JobContext.js';
 
 /** How one verify command ended. */
 export interface VerifyCommandResult {
@@ -49,20 +48,4 @@ export interface DeliveryState {
   deferredError?: DroverError;
   prUrl?: string;
   prNumber?: number;
-}
-
-export function deliveryState(ctx: JobContext): DeliveryState {
-  ctx.delivery ??= { verifyRounds: [], reviews: [] };
-  return ctx.delivery;
-}
-
-/** The executor's session to resume: captured from the first executor run before any reviewer ran. */
-export function executorSession(ctx: JobContext): string | undefined {
-  const state = deliveryState(ctx);
-  if (!('executorSessionId' in state)) {
-    const first = ctx.agentRuns.at(-1);
-    state.executorSessionId = first?.sessionId;
-    if (first?.message) state.executorMessage = first.message;
-  }
-  return state.executorSessionId;
 }

@@ -1,7 +1,7 @@
 import { DroverError } from '../errors.js';
-import type { JobContext } from '../runner/JobContext.js';
-import type { Phase } from '../runner/pipeline.js';
-import { deliveryState } from './DeliveryState.js';
+import type { JobContext } from '../pipeline/JobContext.js';
+import type { Phase } from '../pipeline/Phase.js';
+import { deliveryState } from './deliveryStateOf.js';
 import { checkPrTarget, prPhase, prPhaseWhen } from './prPhase.js';
 import { reviewPhase } from './reviewLoop.js';
 import { verifyCommands } from './verifyCommands.js';

@@ -1,4 +1,4 @@
-import type { JobContext } from '../runner/JobContext.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 
 /** A phase header inside a phase (fix rounds, review cycles): the log and the job's phase field follow it. */
 export async function enterPhase(ctx: JobContext, name: string, title: string): Promise<void> {

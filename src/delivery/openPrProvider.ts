@@ -1,9 +1,10 @@
 import { DeliveryError } from '../errors.js';
-import type { JobContext } from '../runner/JobContext.js';
+import { parseRemoteRepo } from '../git/remoteRepo.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import { loadDeliveryConfig } from './DeliveryConfig.js';
 import { GitHubProvider } from './github/GitHubProvider.js';
 import { GitLabProvider, gitlabApiRoot } from './gitlab/GitLabProvider.js';
-import { parseRemoteRepo, providerForHost } from './remoteRepo.js';
+import { providerForHost } from './remoteRepo.js';
 import type { PrProvider, PrProviderName } from './types.js';
 
 export interface ResolvedPrTarget {

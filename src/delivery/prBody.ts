@@ -1,5 +1,5 @@
 import { formatDuration } from '../config/duration.js';
-import type { JobContext } from '../runner/JobContext.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import type { DeliveryState, VerifyCommandResult } from './DeliveryState.js';
 import { clip, clipStart } from './feedbackPrompts.js';
 

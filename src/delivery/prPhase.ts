@@ -1,6 +1,6 @@
-import type { JobContext } from '../runner/JobContext.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import { loadDeliveryConfig } from './DeliveryConfig.js';
-import { deliveryState } from './DeliveryState.js';
+import { deliveryState } from './deliveryStateOf.js';
 import { openPrProvider } from './openPrProvider.js';
 import { prBody, promptTitle } from './prBody.js';
 import { upsertPullRequest } from './types.js';

@@ -1,6 +1,6 @@
-import type { JobContext } from '../runner/JobContext.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import { runAgentOnce } from '../runner/steps/runExecutor.js';
-import { deliveryState, executorSession } from './DeliveryState.js';
+import { deliveryState, executorSession } from './deliveryStateOf.js';
 
 /**
  * Runs the executor again with feedback (failing checks, review findings). Where the agent has a

@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReviewError } from '../errors.js';
-import type { JobContext } from '../runner/JobContext.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import { runAgentOnce } from '../runner/steps/runExecutor.js';
-import { deliveryState, executorSession, type ReviewCycle } from './DeliveryState.js';
+import type { ReviewCycle } from './DeliveryState.js';
+import { deliveryState, executorSession } from './deliveryStateOf.js';
 import { enterPhase } from './enterPhase.js';
 import { reviewFixPrompt } from './feedbackPrompts.js';
 import { parseVerdict } from './parseVerdict.js';

@@ -1,4 +1,4 @@
-import type { JobContext } from '../runner/JobContext.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import type { AgentRunResult } from '../runner/runAgent.js';
 
 const PAGE = 1000;

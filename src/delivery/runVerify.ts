@@ -1,8 +1,9 @@
 import { formatDuration } from '../config/duration.js';
 import { jobCommandEnv } from '../environments/jobEnvironment.js';
-import type { JobContext } from '../runner/JobContext.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import { runJobCommand } from '../runner/runJobCommand.js';
-import { deliveryState, type VerifyCommandResult, type VerifyRound } from './DeliveryState.js';
+import type { VerifyCommandResult, VerifyRound } from './DeliveryState.js';
+import { deliveryState } from './deliveryStateOf.js';
 import { verifyCommands } from './verifyCommands.js';
 import { writeVerifyReports } from './verifyReport.js';
 

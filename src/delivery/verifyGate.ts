@@ -1,6 +1,7 @@
 import { VerifyError } from '../errors.js';
-import type { JobContext } from '../runner/JobContext.js';
-import { deliveryState, executorSession, type VerifyRound } from './DeliveryState.js';
+import type { JobContext } from '../pipeline/JobContext.js';
+import type { VerifyRound } from './DeliveryState.js';
+import { deliveryState, executorSession } from './deliveryStateOf.js';
 import { enterPhase } from './enterPhase.js';
 import { verifyFixPrompt } from './feedbackPrompts.js';
 import { rerunExecutor } from './rerunExecutor.js';

@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatDuration } from '../config/duration.js';
-import type { JobContext } from '../runner/JobContext.js';
-import { deliveryState, type VerifyRound } from './DeliveryState.js';
+import type { JobContext } from '../pipeline/JobContext.js';
+import type { VerifyRound } from './DeliveryState.js';
+import { deliveryState } from './deliveryStateOf.js';
 
 export const VERIFY_REPORT_JSON = 'verify-report.json';
 export const VERIFY_REPORT_TEXT = 'verify-report.txt';

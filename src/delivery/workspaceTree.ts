@@ -1,4 +1,4 @@
-import type { JobContext } from '../runner/JobContext.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 
 /**
  * The workspace's full state (tracked and untracked, ignored files aside) as a tree id: stages

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { RepoDefaults } from '../jobs/RepoDefaults.js';
 import { parseYaml } from '../util/parseYaml.js';
 
 /** An environment variable name an environment or playbook may set (never Drover's own or git's). */
@@ -32,6 +33,8 @@ export const DroverFileConfig = z.strictObject({
       Environment,
     )
     .default({}),
+  /** Job spec defaults per repository (`match` + job spec fields), applied to every intake. */
+  repos: z.array(RepoDefaults).max(1000).default([]),
 });
 export type DroverFileConfig = z.infer<typeof DroverFileConfig>;
 

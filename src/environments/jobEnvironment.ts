@@ -1,17 +1,9 @@
 import { pickEnv } from '../agents/pickEnv.js';
 import { SetupError } from '../errors.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import { agentBaseEnv } from '../runner/agentEnv.js';
-import type { JobContext } from '../runner/JobContext.js';
 import { looksSecret } from './EnvironmentConfig.js';
-
-/** A job's resolved environment: what it adds to every command's environment, and its setup steps. */
-export interface JobEnvironment {
-  /** The environment's name, when the job has one. */
-  name?: string;
-  /** Variables from the environment's `env` and `passEnv` (values already read from the runner). */
-  vars: Record<string, string>;
-  setup: string[];
-}
+import type { JobEnvironment } from './types.js';
 
 /**
  * The job's `environment` from DROVER_CONFIG; a job without one gets the `default` environment when

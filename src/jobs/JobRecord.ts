@@ -1,4 +1,5 @@
 import type { ErrorKind } from './ErrorKind.js';
+import type { JobSource } from './JobSource.js';
 import type { JobSpec } from './JobSpec.js';
 import type { JobStatus } from './JobStatus.js';
 
@@ -26,6 +27,8 @@ export interface JobRecord {
   prUrl: string | null;
   /** Current pipeline phase while running (preparing, cloning, agent, verify, committing, pushing...). */
   phase: string | null;
+  /** The intake that created the job (CLI, API, forge...) and what asked for it; null when unknown. */
+  source: JobSource | null;
   cancelRequested: boolean;
 }
 

@@ -29,64 +29,64 @@ const ShellCommand = z.string().min(1, 'must not be empty').max(16_384);
  * A coding task, as accepted from the CLI, the HTTP API and Redis stream payloads.
  * Field names are a public contract. Unknown fields are rejected so typos never pass silently.
  */
-export const JobSpec = z
-  .strictObject({
-    repo: RepoUrl,
-    baseRef: RefName.optional(),
-    prompt: z.string().trim().min(1, 'must not be empty').max(200_000),
-    agent: AgentName.default('claude'),
-    agentCmd: ShellCommand.optional(),
-    model: z.string().min(1).max(200).optional(),
-    branch: RefName.optional(),
-    timeout: Duration.optional(),
-    idleTimeout: Duration.optional(),
-    allowNoChanges: z.boolean().optional(),
-    push: z.boolean().optional(),
-    // Redis backend: whose encrypted git token (user:{userId}:git_token) to use.
-    userId: z
-      .string()
-      .regex(/^[A-Za-z0-9_.@-]{1,128}$/, 'must be 1-128 characters of letters, digits, _ . @ -')
-      .optional(),
-    // Guards, the same for every agent.
-    maxTurns: z.number().int().positive().max(10_000).optional(),
-    maxCostUsd: z.number().positive().max(100_000).optional(),
-    sandbox: SandboxMode.optional(),
-    environment: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a lowercase name like "default", "node" or "python"')
-      .optional(),
-    // Delivery: test gate, PR, reviewer loop.
-    verify: z.array(ShellCommand).max(50).optional(),
-    fixRounds: z.number().int().min(0).max(10).optional(),
-    prOnFailure: z.boolean().optional(),
-    pr: z.boolean().optional(),
-    prProvider: z.enum(['github', 'gitlab']).optional(),
-    resetBranch: z.boolean().optional(),
-    review: z.boolean().optional(),
-    reviewAgent: AgentName.optional(),
-    reviewCmd: ShellCommand.optional(),
-    reviewCycles: z.number().int().min(1).max(5).optional(),
-  })
-  .superRefine((spec, ctx) => {
-    if (spec.agent === 'command' && !spec.agentCmd) {
-      ctx.addIssue({ code: 'custom', path: ['agentCmd'], message: 'is required when agent is "command"' });
-    }
-    if (spec.agent !== 'command' && spec.agentCmd) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['agentCmd'],
-        message: 'is only allowed when agent is "command"',
-      });
-    }
-    const reviewAgent = spec.reviewAgent ?? spec.agent;
-    if (spec.review && reviewAgent === 'command' && !spec.reviewCmd && !spec.agentCmd) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['reviewCmd'],
-        message: 'is required when the review agent is "command"',
-      });
-    }
-  });
+export const JobSpecFields = z.strictObject({
+  repo: RepoUrl,
+  baseRef: RefName.optional(),
+  prompt: z.string().trim().min(1, 'must not be empty').max(200_000),
+  agent: AgentName.default('claude'),
+  agentCmd: ShellCommand.optional(),
+  model: z.string().min(1).max(200).optional(),
+  branch: RefName.optional(),
+  timeout: Duration.optional(),
+  idleTimeout: Duration.optional(),
+  allowNoChanges: z.boolean().optional(),
+  push: z.boolean().optional(),
+  // Redis backend: whose encrypted git token (user:{userId}:git_token) to use.
+  userId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.@-]{1,128}$/, 'must be 1-128 characters of letters, digits, _ . @ -')
+    .optional(),
+  // Guards, the same for every agent.
+  maxTurns: z.number().int().positive().max(10_000).optional(),
+  maxCostUsd: z.number().positive().max(100_000).optional(),
+  sandbox: SandboxMode.optional(),
+  environment: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a lowercase name like "default", "node" or "python"')
+    .optional(),
+  // Delivery: test gate, PR, reviewer loop.
+  verify: z.array(ShellCommand).max(50).optional(),
+  fixRounds: z.number().int().min(0).max(10).optional(),
+  prOnFailure: z.boolean().optional(),
+  pr: z.boolean().optional(),
+  prProvider: z.enum(['github', 'gitlab']).optional(),
+  resetBranch: z.boolean().optional(),
+  review: z.boolean().optional(),
+  reviewAgent: AgentName.optional(),
+  reviewCmd: ShellCommand.optional(),
+  reviewCycles: z.number().int().min(1).max(5).optional(),
+});
+
+export const JobSpec = JobSpecFields.superRefine((spec, ctx) => {
+  if (spec.agent === 'command' && !spec.agentCmd) {
+    ctx.addIssue({ code: 'custom', path: ['agentCmd'], message: 'is required when agent is "command"' });
+  }
+  if (spec.agent !== 'command' && spec.agentCmd) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['agentCmd'],
+      message: 'is only allowed when agent is "command"',
+    });
+  }
+  const reviewAgent = spec.reviewAgent ?? spec.agent;
+  if (spec.review && reviewAgent === 'command' && !spec.reviewCmd && !spec.agentCmd) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reviewCmd'],
+      message: 'is required when the review agent is "command"',
+    });
+  }
+});
 export type JobSpec = z.infer<typeof JobSpec>;
 /** What producers send: defaults not yet applied. */
 export type JobSpecInput = z.input<typeof JobSpec>;

@@ -26,7 +26,7 @@ export function parseJobSpec(input: unknown): JobSpec {
 }
 
 /** Parses a JSON document into a job spec, with a clear error for malformed JSON. */
-export function parseJobSpecJson(json: string): JobSpec {
+export function parseJobSpecJson(json: string, resolve: (input: unknown) => JobSpec = parseJobSpec): JobSpec {
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -35,5 +35,5 @@ export function parseJobSpecJson(json: string): JobSpec {
       { path: 'payload', message: 'is not valid JSON' },
     ]);
   }
-  return parseJobSpec(value);
+  return resolve(value);
 }

@@ -6,12 +6,12 @@ import { StopHookReport, stopHookReportFile } from '../agents/stopHook.js';
 import type { AgentAdapter, AgentContext } from '../agents/types.js';
 import { jobExtraEnv, withoutSecrets } from '../environments/jobEnvironment.js';
 import { BudgetError } from '../errors.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import { jobSandbox } from '../sandbox/jobSandbox.js';
 import { BudgetGuard } from './guards/BudgetGuard.js';
 import { DEFAULT_PRICES, type TokenUsage } from './guards/prices.js';
 import { type Tail, tailJsonlDir } from './guards/tailJsonlDir.js';
 import { type WorkspaceWatch, watchWorkspace } from './guards/watchWorkspace.js';
-import type { JobContext } from './JobContext.js';
 import type { AgentRunOptions, AgentRunResult } from './runAgent.js';
 import type { SupervisedProcess } from './superviseProcess.js';
 

@@ -8,9 +8,9 @@ import { Git } from '../git/Git.js';
 import { gitAuthEnv } from '../git/gitAuthEnv.js';
 import type { JobOutcome } from '../jobs/JobRecord.js';
 import { statusForError } from '../jobs/outcome.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import { Masker } from '../secrets/Masker.js';
 import type { JobStore, Lease } from '../store/types.js';
-import type { JobContext } from './JobContext.js';
 import { JobOutput, type OutputListener } from './JobOutput.js';
 import { runPipeline } from './pipeline.js';
 

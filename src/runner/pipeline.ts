@@ -8,21 +8,14 @@ import {
   VERIFY_PHASE,
 } from '../delivery/deliveryPhases.js';
 import { AgentTimeoutError, DroverError } from '../errors.js';
-import { type JobContext, remainingMs } from './JobContext.js';
+import { type JobContext, remainingMs } from '../pipeline/JobContext.js';
+import type { Phase } from '../pipeline/Phase.js';
 import { checkout } from './steps/checkout.js';
 import { commitWork } from './steps/commitWork.js';
 import { prepareWorkspace } from './steps/prepareWorkspace.js';
 import { pushWork } from './steps/pushWork.js';
 import { runExecutor } from './steps/runExecutor.js';
 import { setupEnvironment } from './steps/setupEnvironment.js';
-
-export interface Phase {
-  name: string;
-  title: (ctx: JobContext) => string;
-  run: (ctx: JobContext) => Promise<void>;
-  /** Skip the phase when this returns false. */
-  when?: (ctx: JobContext) => boolean;
-}
 
 /** The phases of a job, in order. Later features (setup, verify, review, PR) slot in here. */
 export const PHASES: Phase[] = [

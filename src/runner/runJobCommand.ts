@@ -1,5 +1,5 @@
 import { AgentTimeoutError, CancelledError, DroverError } from '../errors.js';
-import { type JobContext, remainingMs } from './JobContext.js';
+import { type JobContext, remainingMs } from '../pipeline/JobContext.js';
 import { type CommandRunResult, runCommand } from './runCommand.js';
 
 export interface JobCommandResult extends CommandRunResult {

@@ -1,19 +1,11 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AgentInvocation } from '../agents/types.js';
 import { SandboxError } from '../errors.js';
 import type { SandboxMode } from '../jobs/JobSpec.js';
-import type { JobContext } from '../runner/JobContext.js';
+import type { JobContext } from '../pipeline/JobContext.js';
 import { isUnder, probeBwrap, sandboxWrap } from './bwrap.js';
-
-/** The sandbox a job's commands run under, decided once per job. */
-export interface JobSandbox {
-  /** The job's mode: none, workspace-write or read-only. */
-  readonly mode: SandboxMode;
-  /** Wraps a command; `mode` overrides the job's (e.g. the reviewer runs read-only). */
-  wrap(inv: AgentInvocation, mode?: SandboxMode): Promise<AgentInvocation>;
-}
+import type { JobSandbox } from './types.js';
 
 /** Where Drover itself is installed (its `drover hook` must stay visible inside the sandbox). */
 const DROVER_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));

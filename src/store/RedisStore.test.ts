@@ -3,6 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../test/support/redisServer.js';
 import { parseJobSpec } from '../jobs/parseJobSpec.js';
+import { specResolver } from '../jobs/resolveJobSpec.js';
 import { RedisStore, type RedisStoreOptions } from './RedisStore.js';
 
 const logger = pino({ level: 'silent' });
@@ -83,6 +84,32 @@ describe('RedisStore', () => {
     expect(await store.claim('r2', { leaseMs: 5000, waitMs: 200 })).toBeUndefined();
     expect(await raw.xlen(`${p}jobs:stream`)).toBe(0);
     expect((await store.get(job.id))!.attempts).toBe(1);
+  });
+
+  it('records the job source in the hash, and lays repo defaults under producers’ payloads', async () => {
+    const p = freshPrefix();
+    const store = await open({
+      prefix: p,
+      resolveSpec: specResolver([{ match: 'example.com/**', maxTurns: 7, agent: 'codex' }]),
+    });
+    const job = await store.enqueue(spec(), { source: { intake: 'api' } });
+    expect(JSON.parse((await raw.hget(`${p}job:${job.id}`, 'source'))!)).toEqual({ intake: 'api' });
+    expect((await store.get(job.id))!.source).toEqual({ intake: 'api' });
+    const lease = (await store.claim('r1', { leaseMs: 5000, waitMs: 0 }))!;
+    await lease.finish({ status: 'succeeded' });
+    // A producer writing the stream directly: its payload gets the defaults; what it gives wins.
+    await raw.xadd(
+      `${p}jobs:stream`,
+      '*',
+      'id',
+      'prod-0001',
+      'payload',
+      JSON.stringify({ repo: 'https://example.com/r.git', prompt: 'x', agent: 'command', agentCmd: 'true' }),
+    );
+    const produced = (await store.claim('r1', { leaseMs: 5000, waitMs: 1000 }))!;
+    expect(produced.job.spec).toMatchObject({ agent: 'command', maxTurns: 7 });
+    expect(produced.job.source).toBeNull();
+    await produced.finish({ status: 'succeeded' });
   });
 
   it('lists newest first with cursors and status/repo filters', async () => {

@@ -6,6 +6,8 @@ import type { JobPatch, JobRecord } from '../jobs/JobRecord.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
 import { JobStatus } from '../jobs/JobStatus.js';
 import type { OutputEntry } from '../jobs/OutputEntry.js';
+import { parseJobSpec } from '../jobs/parseJobSpec.js';
+import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js';
 import { PendingPatches } from './redis/PendingPatches.js';
@@ -23,7 +25,15 @@ import { outputArgs, parseOutputEntries, seqOfId } from './redis/redisOutput.js'
 import { parseRunnerHash, runnerHash } from './redis/redisRunners.js';
 import { APPEND_OUTPUT, CANCEL, ENQUEUE, FORGET_CONSUMER, UPDATE } from './redis/redisScripts.js';
 import { retryWhileDisconnected } from './redis/retryWhileDisconnected.js';
-import type { ClaimOptions, JobPage, JobStore, Lease, ListFilter, RunnerInfo } from './types.js';
+import type {
+  ClaimOptions,
+  EnqueueOptions,
+  JobPage,
+  JobStore,
+  Lease,
+  ListFilter,
+  RunnerInfo,
+} from './types.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -38,6 +48,8 @@ export interface RedisStoreOptions {
   /** How long a final status or release is retried while Redis is unreachable (default 10 min). */
   writeRetryMs?: number;
   logger?: Logger;
+  /** Parses producers' payloads (default: the plain job spec, no repo defaults). */
+  resolveSpec?: SpecResolver;
 }
 
 /** Output entries per script call, and their total line bytes: keeps each EVAL small. */
@@ -73,6 +85,7 @@ export class RedisStore implements JobStore {
       writeRetryMs: opts.writeRetryMs ?? 600_000,
       patches: new PendingPatches((id, patch) => this.writePatch(id, patch), { logger }),
       active: new Set(),
+      resolveSpec: opts.resolveSpec ?? parseJobSpec,
     };
     this.ctx = ctx;
     this.claimer = new RedisClaimer(ctx, () =>
@@ -103,7 +116,7 @@ export class RedisStore implements JobStore {
     }
   }
 
-  async enqueue(spec: JobSpec, opts: { id?: string } = {}): Promise<JobRecord> {
+  async enqueue(spec: JobSpec, opts: EnqueueOptions = {}): Promise<JobRecord> {
     const id = opts.id ?? newJobId();
     if (!JOB_ID_PATTERN.test(id)) {
       throw new InvalidInputError('id: is not a job id', [{ path: 'id', message: 'is not a job id' }]);
@@ -115,6 +128,7 @@ export class RedisStore implements JobStore {
       spec.baseRef ?? '',
       'branch',
       spec.branch ?? defaultBranch(id),
+      ...(opts.source ? ['source', JSON.stringify(opts.source)] : []),
     ];
     try {
       await this.read(() =>

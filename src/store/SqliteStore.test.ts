@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJobSpec } from '../jobs/parseJobSpec.js';
 import { SqliteStore } from './SqliteStore.js';
+import { MIGRATIONS } from './sqliteSchema.js';
 
 const spec = parseJobSpec({ repo: '/srv/repo.git', prompt: 'do it', agent: 'command', agentCmd: 'true' });
 
@@ -30,6 +32,19 @@ describe('SqliteStore', () => {
     const done = await store.get(job.id);
     expect(done).toMatchObject({ status: 'succeeded', commit: 'abc', errorKind: null });
     expect(done!.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('records the intake that created a job, and migrates a version-1 database in place', async () => {
+    const job = await store.enqueue(spec, { source: { intake: 'forge', forge: 'github', number: 7 } });
+    expect((await store.get(job.id))?.source).toEqual({ intake: 'forge', forge: 'github', number: 7 });
+    expect((await store.enqueue(spec)).source).toBeNull();
+    const old = new Database(join(dir, 'v1.db'));
+    old.exec(MIGRATIONS[1]!);
+    old.pragma('user_version = 1');
+    old.close();
+    const migrated = new SqliteStore(join(dir, 'v1.db'));
+    expect((await migrated.enqueue(spec, { source: { intake: 'api' } })).source).toEqual({ intake: 'api' });
+    await migrated.close();
   });
 
   it('puts a job whose lease lapsed back in the queue, then abandons it after maxAttempts', async () => {

@@ -14,7 +14,15 @@ import { QueueWatcher } from './QueueWatcher.js';
 import { SqliteLease } from './SqliteLease.js';
 import { type JobRow, type OutputRow, PATCH_COLUMNS, rowToEntry, rowToJob } from './sqliteRows.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqliteSchema.js';
-import type { ClaimOptions, JobPage, JobStore, Lease, ListFilter, RunnerInfo } from './types.js';
+import type {
+  ClaimOptions,
+  EnqueueOptions,
+  JobPage,
+  JobStore,
+  Lease,
+  ListFilter,
+  RunnerInfo,
+} from './types.js';
 
 export interface SqliteStoreOptions {
   /** A lease that lapses this many times (dead workers) fails the job as abandoned. */
@@ -77,14 +85,14 @@ export class SqliteStore implements JobStore {
     }
   }
 
-  async enqueue(spec: JobSpec, opts: { id?: string } = {}): Promise<JobRecord> {
+  async enqueue(spec: JobSpec, opts: EnqueueOptions = {}): Promise<JobRecord> {
     const id = opts.id ?? newJobId();
     const now = new Date().toISOString();
     try {
       this.db
         .prepare(
-          `INSERT INTO jobs (id, status, spec, repo, base_ref, branch, agent, created_at)
-           VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO jobs (id, status, spec, repo, base_ref, branch, agent, created_at, source)
+           VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -94,6 +102,7 @@ export class SqliteStore implements JobStore {
           spec.branch ?? defaultBranch(id),
           spec.agent,
           now,
+          opts.source ? JSON.stringify(opts.source) : null,
         );
     } catch (err) {
       throw new StoreError(`Cannot enqueue job ${id}: ${(err as Error).message}`, { cause: err });

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import { SqliteStore } from './SqliteStore.js';
 import type { JobStore } from './types.js';
 
@@ -7,6 +8,8 @@ export interface OpenStoreOptions {
   maxAttempts?: number;
   redisUrl?: string;
   redisPrefix?: string;
+  /** Redis: parses producers' payloads with the runner's repo defaults. */
+  resolveSpec?: SpecResolver;
 }
 
 /** The embedded SQLite store by default; Redis when a URL is given. */
@@ -20,6 +23,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<JobStore> {
     return RedisStore.connect({
       ...redisSettings(opts.redisUrl, opts.redisPrefix, process.env),
       ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+      ...(opts.resolveSpec ? { resolveSpec: opts.resolveSpec } : {}),
     });
   }
   return new SqliteStore(join(opts.dataDir, 'drover.db'), {

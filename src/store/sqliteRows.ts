@@ -1,5 +1,6 @@
 import type { ErrorKind } from '../jobs/ErrorKind.js';
 import type { JobRecord } from '../jobs/JobRecord.js';
+import { parseStoredSource } from '../jobs/JobSource.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
 import type { JobStatus } from '../jobs/JobStatus.js';
 import type { OutputEntry, OutputStream } from '../jobs/OutputEntry.js';
@@ -28,6 +29,7 @@ export interface JobRow {
   phase: string | null;
   cancel_requested: number;
   lease_until: number | null;
+  source: string | null;
 }
 
 export function rowToJob(row: JobRow): JobRecord {
@@ -53,6 +55,7 @@ export function rowToJob(row: JobRow): JobRecord {
     turns: row.turns,
     prUrl: row.pr_url,
     phase: row.phase,
+    source: parseStoredSource(row.source),
     cancelRequested: row.cancel_requested === 1,
   };
 }

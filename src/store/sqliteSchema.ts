@@ -1,5 +1,5 @@
 /** Schema of the embedded store. Bump SCHEMA_VERSION and add a migration step when it changes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const MIGRATIONS: Record<number, string> = {
   1: `
@@ -46,4 +46,5 @@ export const MIGRATIONS: Record<number, string> = {
       expires_at INTEGER NOT NULL
     );
   `,
+  2: `ALTER TABLE jobs ADD COLUMN source TEXT;`,
 };

@@ -1,4 +1,5 @@
 import type { JobOutcome, JobPatch, JobRecord } from '../jobs/JobRecord.js';
+import type { JobSource } from '../jobs/JobSource.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
 import type { JobStatus } from '../jobs/JobStatus.js';
 import type { OutputEntry } from '../jobs/OutputEntry.js';
@@ -46,6 +47,12 @@ export interface ClaimOptions {
   signal?: AbortSignal;
 }
 
+export interface EnqueueOptions {
+  id?: string;
+  /** Recorded on the job (which intake created it); the runner's trust decisions read it. */
+  source?: JobSource;
+}
+
 export interface RunnerInfo {
   id: string;
   host: string;
@@ -62,7 +69,7 @@ export interface RunnerInfo {
  */
 export interface JobStore {
   readonly kind: 'sqlite' | 'redis';
-  enqueue(spec: JobSpec, opts?: { id?: string }): Promise<JobRecord>;
+  enqueue(spec: JobSpec, opts?: EnqueueOptions): Promise<JobRecord>;
   get(id: string): Promise<JobRecord | undefined>;
   list(filter?: ListFilter): Promise<JobPage>;
   countByStatus(): Promise<Record<JobStatus, number>>;

@@ -1,6 +1,6 @@
 import { fetchBranch, jobTrailers, remoteBranchSha } from '../../git/repoOps.js';
+import type { JobContext } from '../../pipeline/JobContext.js';
 import { cloneWithCache } from '../../workspace/cloneWithCache.js';
-import type { JobContext } from '../JobContext.js';
 
 /**
  * Clones the base and puts the job's branch in place. When the branch already exists on the remote:

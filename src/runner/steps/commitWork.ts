@@ -1,7 +1,7 @@
 import { NoChangesError } from '../../errors.js';
 import { commitChanges } from '../../git/repoOps.js';
 import { shortId } from '../../jobs/ids.js';
-import type { JobContext } from '../JobContext.js';
+import type { JobContext } from '../../pipeline/JobContext.js';
 
 /** The runner, never the agent, commits what the agent changed. */
 export async function commitWork(ctx: JobContext): Promise<void> {

@@ -1,5 +1,5 @@
+import type { JobContext } from '../../pipeline/JobContext.js';
 import { Workspace } from '../../workspace/Workspace.js';
-import type { JobContext } from '../JobContext.js';
 
 export async function prepareWorkspace(ctx: JobContext): Promise<void> {
   ctx.workspace = await Workspace.create(ctx.job.id, ctx.config.workDir);

@@ -1,5 +1,5 @@
 import { pushBranch } from '../../git/repoOps.js';
-import type { JobContext } from '../JobContext.js';
+import type { JobContext } from '../../pipeline/JobContext.js';
 
 export async function pushWork(ctx: JobContext): Promise<void> {
   if (!ctx.changed || !ctx.commit) return;

@@ -3,9 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentAdapter } from '../../agents/registry.js';
 import type { AgentContext, AgentRole } from '../../agents/types.js';
+import { type JobContext, remainingMs } from '../../pipeline/JobContext.js';
 import { agentBaseEnv } from '../agentEnv.js';
 import { prepareAgentGuards } from '../agentGuards.js';
-import { type JobContext, remainingMs } from '../JobContext.js';
 import { type AgentRunResult, runAgent } from '../runAgent.js';
 
 /** Runs the job's agent (or the reviewer) once in the workspace and records what it used. */

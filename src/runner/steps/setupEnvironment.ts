@@ -2,8 +2,8 @@ import { formatDuration } from '../../config/duration.js';
 import { jobCommandEnv, resolveJobEnvironment } from '../../environments/jobEnvironment.js';
 import { readPlaybook } from '../../environments/Playbook.js';
 import { SetupError } from '../../errors.js';
+import type { JobContext } from '../../pipeline/JobContext.js';
 import { jobSandbox } from '../../sandbox/jobSandbox.js';
-import type { JobContext } from '../JobContext.js';
 import { runJobCommand } from '../runJobCommand.js';
 
 const TAIL_LINES = 15;

@@ -173,7 +173,7 @@ export class RedisClaimer {
     const rawId = entry.fields.id;
     const hashPayload =
       rawId && JOB_ID_PATTERN.test(rawId) ? await client.hget(keys.job(rawId), 'payload') : null;
-    const verdict = judgeEntry(entry.fields, hashPayload);
+    const verdict = judgeEntry(entry.fields, hashPayload, this.ctx.resolveSpec);
     const log = this.ctx.logger.child({ runnerId, entryId: entry.entryId });
     if (verdict.kind === 'dead') {
       await client

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { SpecResolver } from '../../jobs/resolveJobSpec.js';
 import type { PendingPatches } from './PendingPatches.js';
 import type { RedisKeys } from './redisKeys.js';
 
@@ -17,6 +18,8 @@ export interface RedisContext {
   /** How long final writes (status, release) are retried while Redis is unreachable. */
   writeRetryMs: number;
   patches: PendingPatches;
+  /** Parses producers' payloads, laying the runner's repo defaults under them. */
+  resolveSpec: SpecResolver;
   /** Stream entries this process is running now: never taken over by its own claim loops. */
   active: Set<string>;
 }

@@ -34,7 +34,7 @@ export async function claimDirect(
   let spec: JobSpec | undefined;
   let problem: InvalidInputError | undefined;
   try {
-    spec = parseJobSpecJson(hash.payload ?? '');
+    spec = parseJobSpecJson(hash.payload ?? '', ctx.resolveSpec);
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err;
     problem = err;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorKind } from '../../jobs/ErrorKind.js';
 import { defaultBranch } from '../../jobs/ids.js';
 import type { JobPatch, JobRecord } from '../../jobs/JobRecord.js';
+import { parseStoredSource } from '../../jobs/JobSource.js';
 import type { JobSpec } from '../../jobs/JobSpec.js';
 import { JobStatus } from '../../jobs/JobStatus.js';
 import { parseJobSpecJson } from '../../jobs/parseJobSpec.js';
@@ -74,6 +75,7 @@ export function hashToJob(id: string, h: RedisJobHash, spec: JobSpec = specForDi
     turns: numOrNull(h.turns),
     prUrl: str(h.prUrl),
     phase: str(h.phase),
+    source: parseStoredSource(h.source),
     cancelRequested: h.cancelRequested === '1',
   };
 }

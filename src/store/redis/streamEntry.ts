@@ -2,6 +2,7 @@ import { InvalidInputError } from '../../errors.js';
 import { JOB_ID_PATTERN } from '../../jobs/ids.js';
 import type { JobSpec } from '../../jobs/JobSpec.js';
 import { parseJobSpecJson } from '../../jobs/parseJobSpec.js';
+import type { SpecResolver } from '../../jobs/resolveJobSpec.js';
 
 /** One entry of `jobs:stream` as delivered: its stream id and its fields. */
 export interface StreamEntry {
@@ -33,7 +34,11 @@ export type EntryVerdict =
  * `payload` comes from hash `job:{id}` when it has one (web apps write the hash, then XADD only `id`),
  * else from the entry.
  */
-export function judgeEntry(fields: Record<string, string>, hashPayload: string | null): EntryVerdict {
+export function judgeEntry(
+  fields: Record<string, string>,
+  hashPayload: string | null,
+  resolveSpec?: SpecResolver,
+): EntryVerdict {
   const jobId = fields.id;
   if (jobId === undefined || jobId === '') {
     return { kind: 'dead', reason: 'id: missing; every jobs:stream entry needs the job id' };
@@ -54,7 +59,7 @@ export function judgeEntry(fields: Record<string, string>, hashPayload: string |
     };
   }
   try {
-    return { kind: 'job', jobId, payload, spec: parseJobSpecJson(payload) };
+    return { kind: 'job', jobId, payload, spec: parseJobSpecJson(payload, resolveSpec) };
   } catch (err) {
     if (err instanceof InvalidInputError) return { kind: 'reject', jobId, payload, reason: err.message };
     throw err;

@@ -2,17 +2,17 @@ import type { Logger } from 'pino';
 import type { AgentInvocation } from '../agents/types.js';
 import type { RunnerConfig } from '../config/RunnerConfig.js';
 import type { DeliveryState } from '../delivery/DeliveryState.js';
-import type { JobEnvironment } from '../environments/jobEnvironment.js';
 import type { Playbook } from '../environments/Playbook.js';
+import type { JobEnvironment } from '../environments/types.js';
 import type { Git } from '../git/Git.js';
 import type { JobRecord } from '../jobs/JobRecord.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
-import type { JobSandbox } from '../sandbox/jobSandbox.js';
+import type { JobOutput } from '../runner/JobOutput.js';
+import type { AgentRunResult } from '../runner/runAgent.js';
+import type { JobSandbox } from '../sandbox/types.js';
 import type { Masker } from '../secrets/Masker.js';
 import type { JobStore } from '../store/types.js';
 import type { Workspace } from '../workspace/Workspace.js';
-import type { JobOutput } from './JobOutput.js';
-import type { AgentRunResult } from './runAgent.js';
 
 /** What one attempt of a job carries through the pipeline's phases. */
 export interface JobContext {

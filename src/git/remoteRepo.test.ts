@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRemoteRepo, providerForHost } from './remoteRepo.js';
+import { providerForHost } from '../delivery/remoteRepo.js';
+import { parseRemoteRepo } from './remoteRepo.js';
 
 describe('parseRemoteRepo', () => {
   it.each([

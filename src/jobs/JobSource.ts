@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Where a job came from. Set by the intake that created it, never by the submitter's spec. */
+export const INTAKES = ['cli', 'api', 'redis', 'forge', 'plan', 'task-runner'] as const;
+export const Intake = z.enum(INTAKES);
+export type Intake = z.infer<typeof Intake>;
+
+export const JobSource = z.object({
+  intake: Intake,
+  // Forge intake: the issue or PR/MR that asked for the job.
+  forge: z.enum(['github', 'gitlab']).optional(),
+  repo: z.string().max(500).optional(),
+  kind: z.enum(['issue', 'pr']).optional(),
+  number: z.number().int().nonnegative().optional(),
+  commentId: z.union([z.number(), z.string().max(200)]).optional(),
+  deliveryId: z.string().max(200).optional(),
+  author: z.string().max(200).optional(),
+  url: z.string().max(2048).optional(),
+  // Plans: the task and the role of this run.
+  plan: z.string().max(200).optional(),
+  task: z.string().max(200).optional(),
+  role: z.enum(['executor', 'reviewer', 'planner']).optional(),
+  // Task runner: the control plane's task id.
+  taskId: z.string().max(200).optional(),
+});
+export type JobSource = z.infer<typeof JobSource>;
+
+/** Reads a stored source; anything unreadable is treated as unknown (null), never trusted. */
+export function parseStoredSource(raw: string | null | undefined): JobSource | null {
+  if (!raw) return null;
+  try {
+    const parsed = JobSource.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
