@@ -38,8 +38,12 @@ export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps, opts: Job
   );
 
   app.get('/api/jobs', async (request) => {
-    const filter = parseRequest(ListJobsQuery, request.query, 'query');
-    const page = await store.list(filter);
+    const { repo, q, ...filter } = parseRequest(ListJobsQuery, request.query, 'query');
+    const page = await store.list({
+      ...filter,
+      ...(repo ? { repoContains: repo } : {}),
+      ...(q ? { text: q } : {}),
+    });
     return { jobs: page.jobs.map(publicJob), nextCursor: page.nextCursor };
   });
 

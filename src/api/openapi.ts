@@ -97,7 +97,18 @@ export function buildOpenApiDocument(version: string): Json {
           summary: 'List jobs, newest first',
           parameters: [
             queryParam('status', schemaOf(JobStatus), 'only jobs with this status'),
-            queryParam('repo', { type: 'string' }, 'only jobs on this repo (exact)'),
+            queryParam(
+              'repo',
+              { type: 'string', minLength: 1, maxLength: 2048 },
+              'only jobs whose repo URL or path contains this text (case-insensitive)',
+            ),
+            queryParam(
+              'q',
+              { type: 'string', minLength: 1, maxLength: 500 },
+              'free-text search (case-insensitive substring) in the job id, repo, branch, prompt and source ' +
+                '(author, URL, plan, task). On the Redis store a filtered page scans a bounded number of jobs: ' +
+                'fewer results than `limit` with a `nextCursor` means "continue from there"',
+            ),
             queryParam('limit', { type: 'integer', minimum: 1, maximum: 500, default: 50 }, 'page size'),
             queryParam('cursor', { type: 'string' }, 'nextCursor of the previous page'),
           ],

@@ -18,7 +18,10 @@ export const JobIdParams = z.object({
 
 export const ListJobsQuery = z.strictObject({
   status: JobStatus.optional(),
-  repo: z.string().min(1).max(2048).optional(),
+  /** Part of the repo URL or path (case-insensitive). */
+  repo: z.string().trim().min(1, 'must not be empty').max(2048).optional(),
+  /** Free text: id, repo, branch, prompt, source (case-insensitive). */
+  q: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters').optional(),
   limit: wholeNumber(1, 500).optional(),
   cursor: z.string().min(1).max(256).optional(),
 });

@@ -10,6 +10,7 @@ import { parseJobSpec } from '../jobs/parseJobSpec.js';
 import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js';
+import { filterNeedsScan, jobMatchesFilter } from './jobSearch.js';
 import { PendingPatches } from './redis/PendingPatches.js';
 import { RedisClaimer } from './redis/RedisClaimer.js';
 import type { RedisContext } from './redis/RedisContext.js';
@@ -173,21 +174,25 @@ export class RedisStore implements JobStore {
     });
   }
 
-  /** Newest first by id, from `jobs:index` or `jobs:status:{status}`; a repo filter scans (bounded). */
+  /**
+   * Newest first by id, from `jobs:index` or `jobs:status:{status}`; repo and text filters scan
+   * (bounded: a page that found too few says where to continue in nextCursor).
+   */
   async list(filter: ListFilter = {}): Promise<JobPage> {
     const limit = pageLimit(filter.limit);
     const key = filter.status ? this.keys.status(filter.status) : this.keys.index;
     let after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
     const jobs: JobRecord[] = [];
+    const scan = filterNeedsScan(filter);
     for (let round = 0; round < 20; round++) {
-      const want = filter.repo ? 200 : limit + 1 - jobs.length;
+      const want = scan ? 200 : limit + 1 - jobs.length;
       const ids = await this.read(() =>
         this.client.zrevrangebylex(key, after ? `(${after}` : '+', '-', 'LIMIT', 0, want),
       );
       const records = await this.getMany(ids);
       for (const [i, id] of ids.entries()) {
         const job = records[i];
-        if (job && (!filter.repo || job.repo === filter.repo)) {
+        if (job && (!scan || jobMatchesFilter(job, filter))) {
           if (jobs.length === limit) return { jobs, nextCursor: encodeCursor(jobs[jobs.length - 1]!.id) };
           jobs.push(job);
         }

@@ -5,10 +5,12 @@ import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import { defaultBranch, newJobId } from '../jobs/ids.js';
 import type { JobPatch, JobRecord } from '../jobs/JobRecord.js';
+import { parseStoredSource } from '../jobs/JobSource.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
 import { JobStatus } from '../jobs/JobStatus.js';
 import type { OutputEntry } from '../jobs/OutputEntry.js';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js';
+import { foldNeedle, jobTextMatches, repoMatches } from './jobSearch.js';
 import { OutputInserter } from './OutputInserter.js';
 import { QueueWatcher } from './QueueWatcher.js';
 import { SqliteLease } from './SqliteLease.js';
@@ -58,6 +60,7 @@ export class SqliteStore implements JobStore {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 10000');
       this.migrate();
+      this.registerSearchFunctions();
     } catch (err) {
       throw new StoreError(`Cannot open the embedded store at ${path}: ${(err as Error).message}`, {
         cause: err,
@@ -83,6 +86,31 @@ export class SqliteStore implements JobStore {
         })
         .immediate();
     }
+  }
+
+  /** The list filters' text matching, in JS so it is the same as the Redis store's (Unicode case folding). */
+  private registerSearchFunctions(): void {
+    const opts = { deterministic: true, varargs: false } as const;
+    this.db.function('drover_repo_match', opts, (repo: unknown, needle: unknown) =>
+      repoMatches(String(repo), String(needle)) ? 1 : 0,
+    );
+    this.db.function(
+      'drover_text_match',
+      opts,
+      (needle: unknown, id: unknown, repo: unknown, branch: unknown, prompt: unknown, source: unknown) =>
+        jobTextMatches(
+          {
+            id: String(id),
+            repo: String(repo),
+            branch: String(branch),
+            prompt: typeof prompt === 'string' ? prompt : null,
+            source: parseStoredSource(typeof source === 'string' ? source : null),
+          },
+          String(needle),
+        )
+          ? 1
+          : 0,
+    );
   }
 
   async enqueue(spec: JobSpec, opts: EnqueueOptions = {}): Promise<JobRecord> {
@@ -128,6 +156,13 @@ export class SqliteStore implements JobStore {
     const args: unknown[] = [];
     if (filter.status) where.push('status = ?') && args.push(filter.status);
     if (filter.repo) where.push('repo = ?') && args.push(filter.repo);
+    if (filter.repoContains) {
+      where.push('drover_repo_match(repo, ?)') && args.push(foldNeedle(filter.repoContains));
+    }
+    if (filter.text) {
+      where.push("drover_text_match(?, id, repo, branch, json_extract(spec, '$.prompt'), source)") &&
+        args.push(foldNeedle(filter.text));
+    }
     if (filter.cursor) where.push('id < ?') && args.push(decodeCursor(filter.cursor));
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, limit + 1) as JobRow[];

@@ -6,7 +6,12 @@ import type { OutputEntry } from '../jobs/OutputEntry.js';
 
 export interface ListFilter {
   status?: JobStatus;
+  /** Exactly this repo URL or path. */
   repo?: string;
+  /** Repos whose URL or path contains this text (case-insensitive). */
+  repoContains?: string;
+  /** Free text (case-insensitive substring) in the id, repo, branch, prompt or source (author, URL, plan, task). */
+  text?: string;
   /** Page size, 1..500 (default 50). */
   limit?: number;
   /** Opaque cursor from a previous page's nextCursor (jobs older than it, newest first). */

@@ -370,6 +370,16 @@ describe('drover serve: queue without workers', () => {
 
     const queued = await body(await q(`/api/jobs?status=queued&repo=${encodeURIComponent(repo.bareDir)}`));
     expect(queued.jobs.map((j: { id: string }) => j.id)).toEqual([ids[2], ids[1]]);
+    // The repo filter matches part of the path; q searches the id, repo, branch and prompt.
+    const tail = repo.bareDir.slice(-12).toUpperCase();
+    const byPart = await body(await q(`/api/jobs?repo=${encodeURIComponent(tail)}`));
+    expect(byPart.jobs.map((j: { id: string }) => j.id)).toEqual([ids[2], ids[1], ids[0]]);
+    const byId = await body(await q(`/api/jobs?q=${ids[1]!.slice(0, 12)}`));
+    expect(byId.jobs.map((j: { id: string }) => j.id)).toEqual([ids[1]]);
+    expect((await body(await q('/api/jobs?q=write%20SOME'))).jobs).toHaveLength(3);
+    const badQ = await q('/api/jobs?q=');
+    expect(badQ.status).toBe(400);
+    expect((await body(badQ)).issues).toEqual([{ path: 'q', message: 'must not be empty' }]);
 
     const fourth = await q('/api/jobs', { method: 'POST', body: JSON.stringify(commandJob('true')) });
     expect(fourth.status).toBe(201);
@@ -389,6 +399,9 @@ describe('drover serve: queue without workers', () => {
       ]),
     );
     expect(doc.components.schemas.JobSpec.properties.repo).toBeDefined();
+    expect(doc.paths['/api/jobs'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['status', 'repo', 'q', 'limit', 'cursor']),
+    );
 
     // Request logs carry a request id (echoed as x-request-id) and never the token.
     const traced = await q('/api/jobs?limit=1', { headers: { 'x-request-id': 'trace-me-123' } });

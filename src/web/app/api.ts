@@ -2,11 +2,12 @@
 // only (erased from the bundle). The runtime lists are copies: the modules holding the originals would
 // bring zod into the bundle; `satisfies` keeps each entry valid.
 import type { PublicJob } from '../../jobs/JobRecord.js';
+import type { JobSource } from '../../jobs/JobSource.js';
 import type { AgentName, SandboxMode } from '../../jobs/JobSpec.js';
 import type { JobStatus } from '../../jobs/JobStatus.js';
 import type { OutputEntry } from '../../jobs/OutputEntry.js';
 
-export type { JobStatus, OutputEntry };
+export type { JobSource, JobStatus, OutputEntry };
 export type Job = PublicJob;
 
 export const STATUSES = [
@@ -105,7 +106,17 @@ export interface JobPage {
   nextCursor: string | null;
 }
 
-export function listJobs(filter: { status?: string; repo?: string; limit?: number; cursor?: string }) {
+export interface JobFilter {
+  status?: string;
+  /** Part of the repo URL or path. */
+  repo?: string;
+  /** Free text: id, repo, branch, prompt, source. */
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export function listJobs(filter: JobFilter) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') q.set(k, String(v));
   return api<JobPage>(`/api/jobs${q.size ? `?${q}` : ''}`);
@@ -126,6 +137,26 @@ export interface ArtifactInfo {
 
 export const listArtifacts = (id: string) =>
   api<{ artifacts: ArtifactInfo[] }>(`/api/jobs/${encodeURIComponent(id)}/artifacts`);
+
+/**
+ * An artifact's text, for showing in the page (as text). Undefined when it is larger than `maxBytes`
+ * (the page offers the download instead).
+ */
+export async function fetchArtifactText(
+  id: string,
+  name: string,
+  maxBytes: number,
+): Promise<string | undefined> {
+  const res = await fetch(`/api/jobs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`, {
+    headers: authHeaders(),
+  });
+  if (!res.ok) throw new ApiError(res.status, `HTTP ${res.status}`, 'E_HTTP');
+  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  return res.text();
+}
 
 /** Downloads with the bearer header (a plain link could not send it), then saves via a blob URL. */
 export async function downloadArtifact(id: string, name: string): Promise<void> {

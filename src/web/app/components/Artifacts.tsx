@@ -8,7 +8,7 @@ function size(bytes: number): string {
 }
 
 /** The job's artifacts (diff, log, transcript, reports), loaded once the job has ended. */
-export function Artifacts({ jobId, ended }: { jobId: string; ended: boolean }) {
+export function useArtifacts(jobId: string, ended: boolean): { items: ArtifactInfo[]; error: string } {
   const [items, setItems] = useState<ArtifactInfo[]>([]);
   const [error, setError] = useState('');
   useEffect(() => {
@@ -18,7 +18,12 @@ export function Artifacts({ jobId, ended }: { jobId: string; ended: boolean }) {
       (err: Error) => setError(err.message),
     );
   }, [jobId, ended]);
-  if (error) return <p class="error-text">{error}</p>;
+  return { items, error };
+}
+
+export function Artifacts({ jobId, items, error }: { jobId: string; items: ArtifactInfo[]; error: string }) {
+  const [failed, setFailed] = useState('');
+  if (error || failed) return <p class="error-text">{error || failed}</p>;
   if (items.length === 0) return null;
   return (
     <div class="artifacts">
@@ -29,7 +34,7 @@ export function Artifacts({ jobId, ended }: { jobId: string; ended: boolean }) {
           class="link"
           key={a.name}
           title={`${a.contentType}, ${size(a.size)}`}
-          onClick={() => downloadArtifact(jobId, a.name).catch((err: Error) => setError(err.message))}
+          onClick={() => downloadArtifact(jobId, a.name).catch((err: Error) => setFailed(err.message))}
         >
           {a.name} <span class="muted">({size(a.size)})</span>
         </button>

@@ -1,26 +1,33 @@
 import { useEffect, useState } from 'preact/hooks';
-import { cancelJob, getJob, type Job, type OutputEntry, TERMINAL } from '../api';
+import { cancelJob, createJob, getJob, type Job, type OutputEntry, TERMINAL } from '../api';
+import { setDraft } from '../draft';
 import { formatCost, formatDuration, jobDurationMs, safeHref, webBase } from '../format';
-import { useNow } from '../route';
+import { navigate, useNow } from '../route';
 import { followJob } from '../sse';
-import { Artifacts } from './Artifacts';
+import { Artifacts, useArtifacts } from './Artifacts';
+import { DIFF_ARTIFACT, DiffView } from './DiffView';
+import { SourceDetail } from './JobSourceView';
 import { LogView, MAX_LINES } from './LogView';
 import { type PhaseMark, PhaseTimeline } from './PhaseTimeline';
 import { StatusBadge } from './StatusBadge';
 
 type StreamState = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'ended';
 
-/** One job: its record, phases, live log (SSE), links and the cancel button. */
+/** One job: its record, phases, live log (SSE), its change, links, cancel and re-run. */
 export function JobDetail({ id }: { id: string }) {
   const [job, setJob] = useState<Job | undefined>();
   const [error, setError] = useState('');
+  const [actionError, setActionError] = useState('');
   const [log, setLog] = useState<{ entries: OutputEntry[]; dropped: number }>({ entries: [], dropped: 0 });
   const [phases, setPhases] = useState<PhaseMark[]>([]);
   const [stream, setStream] = useState<StreamState>('connecting');
-  const [cancelling, setCancelling] = useState(false);
+  const [busy, setBusy] = useState<'' | 'cancel' | 'rerun'>('');
+  const [tab, setTab] = useState<'log' | 'changes'>('log');
   // Re-render every second so running durations count up.
   useNow(1000);
   const now = Date.now();
+  const ended = job ? TERMINAL.includes(job.status) : false;
+  const artifacts = useArtifacts(id, ended);
 
   useEffect(() => {
     getJob(id).then(setJob, (err: Error) => setError(err.message));
@@ -63,18 +70,32 @@ export function JobDetail({ id }: { id: string }) {
   if (error) return <section class="panel error-box">{error}</section>;
   if (!job) return <section class="panel muted">Loading…</section>;
 
-  const ended = TERMINAL.includes(job.status);
   const web = webBase(job.repo);
-  const cancel = async () => {
-    if (!confirm(`Cancel job ${job.id.slice(0, 8)}?`)) return;
-    setCancelling(true);
+  const hasDiff = artifacts.items.some((a) => a.name === DIFF_ARTIFACT);
+  const act = async (kind: 'cancel' | 'rerun', run: () => Promise<void>) => {
+    setBusy(kind);
+    setActionError('');
     try {
-      setJob(await cancelJob(job.id));
+      await run();
     } catch (err) {
-      setError((err as Error).message);
+      setActionError((err as Error).message);
     } finally {
-      setCancelling(false);
+      setBusy('');
     }
+  };
+  const cancel = () => {
+    if (!confirm(`Cancel job ${job.id.slice(0, 8)}?`)) return;
+    void act('cancel', async () => setJob(await cancelJob(job.id)));
+  };
+  // The same spec as a new job (a new id and branch name unless the spec names a branch).
+  const rerun = () =>
+    act('rerun', async () => {
+      const next = await createJob(job.spec);
+      navigate(`/jobs/${next.id}`);
+    });
+  const edit = () => {
+    setDraft(job.spec);
+    navigate('/new');
   };
 
   return (
@@ -86,12 +107,31 @@ export function JobDetail({ id }: { id: string }) {
         <div class="filters">
           <span class={`stream-state ${stream}`}>{stream === 'live' ? '● live' : stream}</span>
           {!ended && (
-            <button type="button" class="danger" onClick={cancel} disabled={cancelling}>
-              {cancelling ? 'Cancelling…' : 'Cancel'}
+            <button type="button" class="danger" onClick={cancel} disabled={busy !== ''}>
+              {busy === 'cancel' ? 'Cancelling…' : 'Cancel'}
+            </button>
+          )}
+          <button type="button" onClick={edit} title="Open the submit form with this job's spec">
+            Edit and re-run
+          </button>
+          {ended && (
+            <button
+              type="button"
+              class="primary"
+              onClick={rerun}
+              disabled={busy !== ''}
+              title="Submit the same spec again as a new job"
+            >
+              {busy === 'rerun' ? 'Submitting…' : 'Re-run'}
             </button>
           )}
         </div>
       </div>
+      {actionError && (
+        <div class="error-box" role="alert">
+          {actionError}
+        </div>
+      )}
       <p class="prompt-full">{job.spec.prompt}</p>
       <dl class="meta">
         <dt>Repo</dt>
@@ -99,7 +139,7 @@ export function JobDetail({ id }: { id: string }) {
         <dt>Base</dt>
         <dd class="mono">{job.baseRef ?? '—'}</dd>
         <dt>Branch</dt>
-        <dd class="mono">
+        <dd class="mono wrap">
           {web && job.commit ? (
             <a href={`${web}/tree/${job.branch}`} target="_blank" rel="noreferrer noopener">
               {job.branch}
@@ -150,15 +190,61 @@ export function JobDetail({ id }: { id: string }) {
           {job.attempts}
           {job.exitCode !== null ? ` · exit ${job.exitCode}` : ''}
         </dd>
+        <dt>Source</dt>
+        <dd class="wrap">
+          <SourceDetail source={job.source} />
+        </dd>
       </dl>
-      {job.errorKind && (
-        <div class="error-box" role="alert">
-          <strong>{job.errorKind}</strong> {job.errorMessage}
+      {job.errorKind &&
+        (job.status === 'cancelled' ? (
+          // A cancellation is something a person asked for, not a failure.
+          <div class="neutral-box" role="status">
+            <strong>cancelled</strong> {job.errorMessage}
+          </div>
+        ) : (
+          <div class="error-box" role="alert">
+            <strong>{job.errorKind}</strong> {job.errorMessage}
+          </div>
+        ))}
+      <PhaseTimeline
+        phases={phases}
+        endedAt={ended ? job.finishedAt : null}
+        status={ended ? job.status : null}
+        now={now}
+      />
+      <Artifacts jobId={job.id} items={artifacts.items} error={artifacts.error} />
+      {hasDiff && (
+        <div class="tabs" role="tablist" aria-label="Job output">
+          <button
+            type="button"
+            role="tab"
+            id="tab-log"
+            aria-selected={tab === 'log'}
+            aria-controls="panel-log"
+            onClick={() => setTab('log')}
+          >
+            Log
+          </button>
+          <button
+            type="button"
+            role="tab"
+            id="tab-changes"
+            aria-selected={tab === 'changes'}
+            aria-controls="panel-changes"
+            onClick={() => setTab('changes')}
+          >
+            Changes
+          </button>
         </div>
       )}
-      <PhaseTimeline phases={phases} endedAt={ended ? job.finishedAt : null} now={now} />
-      <Artifacts jobId={job.id} ended={ended} />
-      <LogView entries={log.entries} dropped={log.dropped} />
+      <div id="panel-log" role={hasDiff ? 'tabpanel' : undefined} hidden={tab !== 'log'}>
+        <LogView entries={log.entries} dropped={log.dropped} />
+      </div>
+      {hasDiff && tab === 'changes' && (
+        <div id="panel-changes" role="tabpanel" aria-labelledby="tab-changes">
+          <DiffView jobId={job.id} />
+        </div>
+      )}
     </section>
   );
 }

@@ -2,26 +2,62 @@ import { useEffect, useState } from 'preact/hooks';
 import { type Job, listJobs, STATUSES } from '../api';
 import { formatAge, formatCost, formatDuration, jobDurationMs, shortRepo, statusLabel } from '../format';
 import { useNow } from '../route';
+import { SourceTag } from './JobSourceView';
 import { StatusBadge } from './StatusBadge';
 
 const POLL_MS = 3000;
+const FILTERS_KEY = 'drover.filters';
 
-/** Newest jobs first, refreshed every few seconds; filters by status and repo. */
+interface Filters {
+  status: string;
+  repo: string;
+  q: string;
+}
+const NO_FILTERS: Filters = { status: '', repo: '', q: '' };
+
+/** Filters survive going to a job and back (this tab only). */
+function savedFilters(): Filters {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(FILTERS_KEY) ?? '{}') as Partial<Filters>;
+    return {
+      status: typeof saved.status === 'string' ? saved.status : '',
+      repo: typeof saved.repo === 'string' ? saved.repo : '',
+      q: typeof saved.q === 'string' ? saved.q : '',
+    };
+  } catch {
+    return NO_FILTERS;
+  }
+}
+
+/** Newest jobs first, refreshed every few seconds; filters by status, repo (part of it) and free text. */
 export function JobList() {
-  const [status, setStatus] = useState('');
-  const [repo, setRepo] = useState('');
+  const [filters, setFilters] = useState<Filters>(savedFilters);
   const [jobs, setJobs] = useState<Job[] | undefined>();
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [pages, setPages] = useState(1);
   const [error, setError] = useState('');
   const now = useNow(1000);
+  const { status, repo, q } = filters;
+  const filtered = Boolean(status || repo.trim() || q.trim());
+
+  const set = (patch: Partial<Filters>) => {
+    const next = { ...filters, ...patch };
+    sessionStorage.setItem(FILTERS_KEY, JSON.stringify(next));
+    setFilters(next);
+    setPages(1);
+  };
 
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
-        const page = await listJobs({ status, repo: repo.trim(), limit: Math.min(500, 50 * pages) });
+        const page = await listJobs({
+          status,
+          repo: repo.trim(),
+          q: q.trim(),
+          limit: Math.min(500, 50 * pages),
+        });
         if (stopped) return;
         setJobs(page.jobs);
         setNextCursor(page.nextCursor);
@@ -31,23 +67,37 @@ export function JobList() {
       }
       if (!stopped) timer = setTimeout(load, POLL_MS);
     };
-    // Typing in the repo filter waits for a pause before asking the server.
-    timer = setTimeout(load, repo ? 300 : 0);
+    // Typing in the text filters waits for a pause before asking the server.
+    timer = setTimeout(load, repo || q ? 300 : 0);
     return () => {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [status, repo, pages]);
+  }, [status, repo, q, pages]);
+
+  const clear = (
+    <button type="button" onClick={() => set(NO_FILTERS)}>
+      Clear filters
+    </button>
+  );
 
   return (
     <section class="panel">
       <div class="toolbar">
         <h1>Jobs</h1>
-        <div class="filters">
+        <search class="filters">
+          <input
+            type="search"
+            name="q"
+            aria-label="Search jobs"
+            placeholder="Search id, prompt, branch…"
+            value={q}
+            onInput={(e) => set({ q: e.currentTarget.value })}
+          />
           <select
             aria-label="Status filter"
             value={status}
-            onChange={(e) => setStatus(e.currentTarget.value)}
+            onChange={(e) => set({ status: e.currentTarget.value })}
           >
             <option value="">all statuses</option>
             {STATUSES.map((s) => (
@@ -57,19 +107,30 @@ export function JobList() {
             ))}
           </select>
           <input
+            type="search"
+            name="repo"
             aria-label="Repository filter"
-            placeholder="repo (exact URL or path)"
+            placeholder="repo contains…"
             value={repo}
-            onInput={(e) => setRepo(e.currentTarget.value)}
+            onInput={(e) => set({ repo: e.currentTarget.value })}
           />
+          {filtered && clear}
           <a class="button primary" href="#/new">
             New job
           </a>
-        </div>
+        </search>
       </div>
       {error && <p class="error-text">{error}</p>}
       {jobs === undefined && !error && <p class="muted">Loading…</p>}
-      {jobs?.length === 0 && <p class="muted">No jobs yet.</p>}
+      {jobs?.length === 0 &&
+        (filtered ? (
+          <div class="empty" role="status">
+            <p>No jobs match these filters.</p>
+            {clear}
+          </div>
+        ) : (
+          <p class="muted">No jobs yet.</p>
+        ))}
       {jobs && jobs.length > 0 && (
         <table class="jobs">
           <thead>
@@ -92,7 +153,8 @@ export function JobList() {
                 <td data-label="Job" class="job-cell">
                   <a href={`#/jobs/${job.id}`} class="mono">
                     {job.id.slice(0, 8)}
-                  </a>
+                  </a>{' '}
+                  <SourceTag source={job.source} />
                   <span class="prompt" title={job.spec.prompt}>
                     {job.spec.prompt}
                   </span>

@@ -6,14 +6,19 @@ export interface PhaseMark {
   ts: string;
 }
 
-/** The job's phases in order, each with how long it took (the last one runs until the end or now). */
+/**
+ * The job's phases in order, each with how long it took (the last one runs until the end or now).
+ * Once the job ended, the last phase takes the colour of its final status.
+ */
 export function PhaseTimeline({
   phases,
   endedAt,
+  status,
   now,
 }: {
   phases: PhaseMark[];
   endedAt: string | null;
+  status: string | null;
   now: number;
 }) {
   if (phases.length === 0) return null;
@@ -23,9 +28,9 @@ export function PhaseTimeline({
         const next = phases[i + 1];
         const start = Date.parse(p.ts);
         const end = next ? Date.parse(next.ts) : endedAt ? Date.parse(endedAt) : now;
-        const current = !next && !endedAt;
+        const state = next ? 'done' : !endedAt ? 'current' : `done end-${status ?? 'unknown'}`;
         return (
-          <li key={`${p.name}-${p.ts}`} class={current ? 'current' : 'done'} title={p.title}>
+          <li key={`${p.name}-${p.ts}`} class={state} title={p.title}>
             <span class="dot" />
             <span class="phase-name">{p.name}</span>
             <span class="phase-time">{formatDuration(Math.max(0, end - start))}</span>

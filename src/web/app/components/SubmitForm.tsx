@@ -1,64 +1,25 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { AGENTS, ApiError, createJob, type Issue, SANDBOXES } from '../api';
+import { takeDraft } from '../draft';
 import { navigate } from '../route';
+import { ADVANCED, type Fields, fieldOf, fromSpec, INITIAL, toSpec } from '../specForm';
 
-interface Fields {
-  repo: string;
-  baseRef: string;
-  prompt: string;
-  agent: string;
-  agentCmd: string;
-  model: string;
-  timeout: string;
-  idleTimeout: string;
-  maxTurns: string;
-  maxCostUsd: string;
-  sandbox: string;
-  push: boolean;
-  allowNoChanges: boolean;
+function initialState(): { fields: Fields; advanced: boolean } {
+  const draft = takeDraft();
+  if (!draft) return { fields: INITIAL, advanced: false };
+  const fields = fromSpec(draft);
+  return { fields, advanced: ADVANCED.some((k) => fields[k] !== INITIAL[k]) };
 }
 
-const INITIAL: Fields = {
-  repo: '',
-  baseRef: '',
-  prompt: '',
-  agent: 'claude',
-  agentCmd: '',
-  model: '',
-  timeout: '',
-  idleTimeout: '',
-  maxTurns: '',
-  maxCostUsd: '',
-  sandbox: '',
-  push: true,
-  allowNoChanges: false,
-};
+type TextKey = { [K in keyof Fields]: Fields[K] extends string ? K : never }[keyof Fields];
+type FlagKey = { [K in keyof Fields]: Fields[K] extends boolean ? K : never }[keyof Fields];
 
-/** Form fields → job spec: empty fields are left out so the server's defaults apply. */
-function toSpec(f: Fields): Record<string, unknown> {
-  const spec: Record<string, unknown> = { repo: f.repo.trim(), prompt: f.prompt, agent: f.agent };
-  const text = {
-    baseRef: f.baseRef,
-    model: f.model,
-    timeout: f.timeout,
-    idleTimeout: f.idleTimeout,
-    sandbox: f.sandbox,
-  };
-  for (const [k, v] of Object.entries(text)) if (v.trim()) spec[k] = v.trim();
-  if (f.agent === 'command' && f.agentCmd.trim()) spec.agentCmd = f.agentCmd;
-  // Numbers the user typed are sent as numbers; garbage is sent as is so the server names the field.
-  const numeric = { maxTurns: f.maxTurns, maxCostUsd: f.maxCostUsd };
-  for (const [k, v] of Object.entries(numeric)) {
-    if (v.trim()) spec[k] = Number.isFinite(Number(v)) ? Number(v) : v;
-  }
-  if (!f.push) spec.push = false;
-  if (f.allowNoChanges) spec.allowNoChanges = true;
-  return spec;
-}
-
+/** New job: the main fields, and every other spec field under "Advanced options". */
 export function SubmitForm() {
-  const [f, setF] = useState<Fields>(INITIAL);
+  const [start] = useState(initialState);
+  const [f, setF] = useState<Fields>(start.fields);
+  const [advanced, setAdvanced] = useState(start.advanced);
   const [issues, setIssues] = useState<Issue[]>([]);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -66,18 +27,53 @@ export function SubmitForm() {
     const el = e.currentTarget as HTMLInputElement;
     setF({ ...f, [key]: el.type === 'checkbox' ? el.checked : el.value });
   };
-  const issueFor = (path: string) => issues.find((i) => i.path === path)?.message;
-  const field = (key: keyof Fields, label: string, input: JSX.Element, hint?: string) => (
-    <label class={issueFor(key) ? 'invalid' : ''} for={`f-${key}`}>
-      {label}
-      {input}
-      {issueFor(key) ? (
-        <span class="field-error">{issueFor(key)}</span>
-      ) : (
-        hint && <span class="hint">{hint}</span>
-      )}
-    </label>
-  );
+  const issueFor = (key: string) =>
+    issues
+      .filter((i) => fieldOf(i.path) === key)
+      .map((i) => (i.path === key ? i.message : `${i.path.slice(key.length + 1)}: ${i.message}`))
+      .join('; ');
+
+  /** A labelled control; the server's message for this field shows under it. */
+  const field = (key: keyof Fields, label: string, input: JSX.Element, hint?: string) => {
+    const problem = issueFor(key);
+    return (
+      <label class={problem ? 'invalid' : ''} for={`f-${key}`}>
+        {label}
+        {input}
+        {problem ? (
+          <span class="field-error" id={`e-${key}`}>
+            {problem}
+          </span>
+        ) : (
+          hint && <span class="hint">{hint}</span>
+        )}
+      </label>
+    );
+  };
+  const a11y = (key: keyof Fields) => ({
+    id: `f-${key}`,
+    name: key,
+    'aria-invalid': issueFor(key) ? true : undefined,
+    'aria-describedby': issueFor(key) ? `e-${key}` : undefined,
+  });
+  const text = (key: TextKey, label: string, hint?: string, extra: Record<string, unknown> = {}) =>
+    field(key, label, <input {...a11y(key)} value={f[key]} onInput={set(key)} {...extra} />, hint);
+  const check = (key: FlagKey, label: string, hint?: string) => {
+    const problem = issueFor(key);
+    return (
+      <label class={`check${problem ? ' invalid' : ''}`}>
+        <input type="checkbox" {...a11y(key)} checked={f[key]} onChange={set(key)} /> {label}
+        {problem ? (
+          <span class="field-error" id={`e-${key}`}>
+            {problem}
+          </span>
+        ) : (
+          hint && <span class="hint">{hint}</span>
+        )}
+      </label>
+    );
+  };
+  const reviewer = f.reviewAgent || f.agent;
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -90,8 +86,10 @@ export function SubmitForm() {
     } catch (err) {
       if (err instanceof ApiError && err.issues.length) {
         setIssues(err.issues);
-        const known = new Set(Object.keys(INITIAL));
-        const other = err.issues.filter((i) => !known.has(i.path));
+        const known = new Set<string>(Object.keys(INITIAL));
+        const other = err.issues.filter((i) => !known.has(fieldOf(i.path)));
+        if (err.issues.some((i) => (ADVANCED as readonly string[]).includes(fieldOf(i.path))))
+          setAdvanced(true);
         setError(
           other.length
             ? other.map((i) => `${i.path}: ${i.message}`).join('; ')
@@ -112,30 +110,16 @@ export function SubmitForm() {
         </div>
       )}
       <form class="form" onSubmit={submit} noValidate>
-        {field(
-          'repo',
-          'Repository',
-          <input
-            id="f-repo"
-            name="repo"
-            required
-            value={f.repo}
-            onInput={set('repo')}
-            placeholder="https://github.com/org/app.git"
-          />,
-        )}
-        {field(
-          'baseRef',
-          'Base branch',
-          <input id="f-baseRef" name="baseRef" value={f.baseRef} onInput={set('baseRef')} />,
-          'default: the remote default branch',
-        )}
+        {text('repo', 'Repository', undefined, {
+          required: true,
+          placeholder: 'https://github.com/org/app.git',
+        })}
+        {text('baseRef', 'Base branch', 'default: the remote default branch')}
         {field(
           'prompt',
           'Prompt',
           <textarea
-            id="f-prompt"
-            name="prompt"
+            {...a11y('prompt')}
             rows={5}
             required
             value={f.prompt}
@@ -147,7 +131,7 @@ export function SubmitForm() {
           {field(
             'agent',
             'Agent',
-            <select id="f-agent" name="agent" value={f.agent} onChange={set('agent')}>
+            <select {...a11y('agent')} value={f.agent} onChange={set('agent')}>
               {AGENTS.map((a) => (
                 <option key={a} value={a}>
                   {a}
@@ -155,101 +139,111 @@ export function SubmitForm() {
               ))}
             </select>,
           )}
-          {field(
-            'model',
-            'Model',
-            <input id="f-model" name="model" value={f.model} onInput={set('model')} />,
-            'optional',
-          )}
+          {text('model', 'Model', 'optional')}
         </div>
         {f.agent === 'command' &&
-          field(
-            'agentCmd',
-            'Command',
-            <input
-              id="f-agentCmd"
-              name="agentCmd"
-              class="mono"
-              value={f.agentCmd}
-              onInput={set('agentCmd')}
-            />,
-            'shell command; the prompt is in $DROVER_PROMPT and on stdin',
-          )}
-        <fieldset>
-          <legend>Limits</legend>
-          <div class="row">
+          text('agentCmd', 'Command', 'shell command; the prompt is in $DROVER_PROMPT and on stdin', {
+            class: 'mono',
+          })}
+        {check('push', 'Push the branch')}
+        <details class="advanced" open={advanced} onToggle={(e) => setAdvanced(e.currentTarget.open)}>
+          <summary>Advanced options</summary>
+          <fieldset>
+            <legend>Branch</legend>
+            {text('branch', 'Branch to push', 'default: drover/<job id>')}
+            {check('resetBranch', 'Start from the base even if the branch exists (replace it)')}
+          </fieldset>
+          <fieldset>
+            <legend>Budgets and limits</legend>
+            <div class="row">
+              {text('timeout', 'Timeout', undefined, { placeholder: '30m' })}
+              {text('idleTimeout', 'Idle timeout', undefined, { placeholder: '10m' })}
+            </div>
+            <div class="row">
+              {text('maxTurns', 'Max turns', undefined, { inputMode: 'numeric' })}
+              {text('maxCostUsd', 'Max cost (USD)', undefined, { inputMode: 'decimal' })}
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>Environment</legend>
+            <div class="row">
+              {field(
+                'sandbox',
+                'Sandbox',
+                <select {...a11y('sandbox')} value={f.sandbox} onChange={set('sandbox')}>
+                  <option value="">server default</option>
+                  {SANDBOXES.map((s) => (
+                    <option key={s} value={s}>
+                      {s}
+                    </option>
+                  ))}
+                </select>,
+              )}
+              {text('environment', 'Environment', 'a name from DROVER_CONFIG', { placeholder: 'default' })}
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>Test gate</legend>
             {field(
-              'timeout',
-              'Timeout',
-              <input
-                id="f-timeout"
-                name="timeout"
-                value={f.timeout}
-                onInput={set('timeout')}
-                placeholder="30m"
+              'verify',
+              'Verify commands',
+              <textarea
+                {...a11y('verify')}
+                class="mono"
+                rows={3}
+                value={f.verify}
+                disabled={f.noVerify}
+                onInput={set('verify')}
+                placeholder="npm test"
               />,
+              "one per line; empty: the repo's .drover.yml",
             )}
+            {check('noVerify', 'No test gate (even if the repo configures one)')}
+            {text('fixRounds', 'Fix rounds', 'agent re-runs with the failing output (0–10, default 2)', {
+              inputMode: 'numeric',
+            })}
+          </fieldset>
+          <fieldset>
+            <legend>Delivery</legend>
+            {check('allowNoChanges', 'Succeed without changes')}
+            {check('pr', 'Open a pull request')}
+            {check('prOnFailure', 'Open a draft PR when the tests still fail')}
             {field(
-              'idleTimeout',
-              'Idle timeout',
-              <input
-                id="f-idleTimeout"
-                name="idleTimeout"
-                value={f.idleTimeout}
-                onInput={set('idleTimeout')}
-                placeholder="10m"
-              />,
+              'prProvider',
+              'PR provider',
+              <select {...a11y('prProvider')} value={f.prProvider} onChange={set('prProvider')}>
+                <option value="">from the remote's host</option>
+                <option value="github">github</option>
+                <option value="gitlab">gitlab</option>
+              </select>,
             )}
-          </div>
-          <div class="row">
-            {field(
-              'maxTurns',
-              'Max turns',
-              <input
-                id="f-maxTurns"
-                name="maxTurns"
-                inputMode="numeric"
-                value={f.maxTurns}
-                onInput={set('maxTurns')}
-              />,
+          </fieldset>
+          <fieldset>
+            <legend>Review</legend>
+            {check('review', 'A reviewer agent signs off before delivery')}
+            {f.review && (
+              <>
+                <div class="row">
+                  {field(
+                    'reviewAgent',
+                    'Review agent',
+                    <select {...a11y('reviewAgent')} value={f.reviewAgent} onChange={set('reviewAgent')}>
+                      <option value="">same as the job</option>
+                      {AGENTS.map((a) => (
+                        <option key={a} value={a}>
+                          {a}
+                        </option>
+                      ))}
+                    </select>,
+                  )}
+                  {text('reviewCycles', 'Review cycles', '1–5, default 3', { inputMode: 'numeric' })}
+                </div>
+                {reviewer === 'command' &&
+                  text('reviewCmd', 'Review command', 'default: the job command', { class: 'mono' })}
+              </>
             )}
-            {field(
-              'maxCostUsd',
-              'Max cost (USD)',
-              <input
-                id="f-maxCostUsd"
-                name="maxCostUsd"
-                inputMode="decimal"
-                value={f.maxCostUsd}
-                onInput={set('maxCostUsd')}
-              />,
-            )}
-          </div>
-          {field(
-            'sandbox',
-            'Sandbox',
-            <select id="f-sandbox" name="sandbox" value={f.sandbox} onChange={set('sandbox')}>
-              <option value="">server default</option>
-              {SANDBOXES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>,
-          )}
-        </fieldset>
-        <label class="check">
-          <input type="checkbox" name="push" checked={f.push} onChange={set('push')} /> Push the branch
-        </label>
-        <label class="check">
-          <input
-            type="checkbox"
-            name="allowNoChanges"
-            checked={f.allowNoChanges}
-            onChange={set('allowNoChanges')}
-          />{' '}
-          Succeed without changes
-        </label>
+          </fieldset>
+        </details>
         <div class="actions">
           <button type="submit" class="primary" disabled={busy}>
             {busy ? 'Submitting…' : 'Submit job'}
