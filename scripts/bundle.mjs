@@ -1,0 +1,49 @@
+// Bundles the CLI after tsc: dist/cli/main.js becomes an esbuild bundle whose commands and lazily
+// loaded parts are chunks in dist/cli/chunks/, so a command loads a handful of files instead of a few
+// hundred (tsc's module tree stays in dist/ for programs that import Drover's modules).
+//
+// Bundled: Drover's own code and the small pure-JS packages every command loads at start (zod,
+// commander). External (loaded from node_modules at run time, as before): every other dependency —
+// native addons (better-sqlite3), packages that locate worker or data files next to themselves (pino
+// and its transports, fastify's plugins), and the large ones only some commands use.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const BUNDLED = new Set(['zod', 'commander']);
+const external = Object.keys(pkg.dependencies ?? {})
+  .filter((name) => !BUNDLED.has(name))
+  .flatMap((name) => [name, `${name}/*`]);
+
+const outdir = `${root}dist/cli`;
+rmSync(`${outdir}/chunks`, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir,
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external,
+  // Less to parse at every start; names are kept so stack traces and error class names still read.
+  // BUNDLE_MINIFY=0 keeps the text as written (with a `// src/...` line before each module: profiling).
+  minifyWhitespace: process.env.BUNDLE_MINIFY !== '0',
+  minifySyntax: process.env.BUNDLE_MINIFY !== '0',
+  keepNames: true,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+  // Bundled CommonJS (commander) calls require() for Node's built-ins; ES modules have none.
+  banner: {
+    js: "import { createRequire as __droverRequire } from 'node:module'; const require = __droverRequire(import.meta.url);",
+  },
+});
+// BUNDLE_META=<file>: esbuild's metafile (which module went into which chunk), for start-up work.
+if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile));
