@@ -104,7 +104,7 @@ async function filesLoaded(commands, env) {
       env,
       allowFailure: true,
     }).catch(() => undefined);
-    if (!res || res.code !== 0) return {};
+    if (res?.code !== 0) return {};
     const opened = res.stderr
       .split('\n')
       .filter((l) => !l.includes('ENOENT') && /\.(m?js|cjs)"/.test(l))
