@@ -22,9 +22,9 @@ import {
 } from './redis/redisConnection.js';
 import { hashToJob, patchPairs, RedisJobHash } from './redis/redisJobHash.js';
 import { CONSUMER_GROUP, RedisKeys } from './redis/redisKeys.js';
-import { outputArgs, parseOutputEntries, seqOfId } from './redis/redisOutput.js';
+import { appendOutputEntries, parseOutputEntries, seqOfId } from './redis/redisOutput.js';
 import { parseRunnerHash, runnerHash } from './redis/redisRunners.js';
-import { APPEND_OUTPUT, CANCEL, ENQUEUE, FORGET_CONSUMER, UPDATE } from './redis/redisScripts.js';
+import { CANCEL, ENQUEUE, FORGET_CONSUMER, UPDATE } from './redis/redisScripts.js';
 import { retryWhileDisconnected } from './redis/retryWhileDisconnected.js';
 import type {
   ClaimOptions,
@@ -52,10 +52,6 @@ export interface RedisStoreOptions {
   /** Parses producers' payloads (default: the plain job spec, no repo defaults). */
   resolveSpec?: SpecResolver;
 }
-
-/** Output entries per script call, and their total line bytes: keeps each EVAL small. */
-const APPEND_CHUNK_ENTRIES = 500;
-const APPEND_CHUNK_BYTES = 1 << 20;
 
 /**
  * The Redis Streams backend: many workers on many machines share one Redis. Jobs are hashes
@@ -229,27 +225,9 @@ export class RedisStore implements JobStore {
     await UPDATE.run(this.client, [this.keys.job(id)], [this.keys.prefix, id, ...pairs]);
   }
 
-  /** Idempotent per seq; throws on an outage (JobOutput retries the batch). */
-  async appendOutput(id: string, entries: OutputEntry[]): Promise<void> {
-    let start = 0;
-    while (start < entries.length) {
-      let end = start;
-      let bytes = 0;
-      while (
-        end < entries.length &&
-        end - start < APPEND_CHUNK_ENTRIES &&
-        (bytes < APPEND_CHUNK_BYTES || end === start)
-      ) {
-        bytes += entries[end]!.line.length;
-        end++;
-      }
-      await APPEND_OUTPUT.run(
-        this.client,
-        [this.keys.output(id)],
-        [this.ctx.outputMaxLen, ...outputArgs(entries.slice(start, end))],
-      );
-      start = end;
-    }
+  /** Idempotent per seq, one script call per batch; throws on an outage (JobOutput retries the batch). */
+  appendOutput(id: string, entries: OutputEntry[]): Promise<void> {
+    return appendOutputEntries(this.client, this.keys.output(id), this.ctx.outputMaxLen, entries);
   }
 
   async readOutput(id: string, afterSeq: number, limit: number): Promise<OutputEntry[]> {
