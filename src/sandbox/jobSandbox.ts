@@ -8,6 +8,15 @@ import { isUnder, probeBwrap, sandboxWrap } from './bwrap.js';
 import type { JobSandbox } from './types.js';
 
 /**
+ * Starts the bubblewrap probe at the start of a job, so it runs while the repo is cloned: jobSandbox
+ * then finds its answer ready (probes are cached per runner process, see probeBwrap).
+ */
+export function startSandboxProbe(ctx: JobContext): void {
+  const requested = ctx.spec.sandbox ?? ctx.config.sandboxDefault ?? 'auto';
+  if (requested !== 'none') void probeBwrap(ctx.config.hostEnv.DROVER_BWRAP || 'bwrap');
+}
+
+/**
  * Resolves the job's sandbox (cached on the context): the job's `sandbox`, else DROVER_SANDBOX, else
  * auto = workspace-write when bubblewrap works here, none with a warning in the job log when it does
  * not. An explicit mode that cannot be honoured fails the job (errorKind sandbox).

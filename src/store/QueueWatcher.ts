@@ -1,14 +1,18 @@
+import { type FSWatcher, watch } from 'node:fs';
 import type Database from 'better-sqlite3';
 
 /**
  * Cross-process wakeup for the embedded store's waiting claims. SQLite has no notifications, so while
- * someone waits, `PRAGMA data_version` is checked every few ms: it changes when another connection
- * commits and is read from the WAL's shared memory (no I/O, microseconds). Only when it changed does
- * a cheap read ask whether anything is queued. A job enqueued by another process is then claimed in
- * ~intervalMs, not after the claim loop's full poll interval.
+ * someone waits, Drover watches the database's write-ahead log (inotify: every commit by any process
+ * writes to it) and checks `PRAGMA data_version` when it changes: it changes when another connection
+ * committed and is read from the WAL's shared memory (no I/O, microseconds). Only then does a cheap
+ * read ask whether anything is queued. A timer repeats the check besides (every intervalMs, or every
+ * fallbackMs while the log is watched) for filesystems that report nothing.
  */
 export class QueueWatcher {
   private timer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
+  private checkQueued = false;
   private waiters = 0;
   private version: unknown;
   private readonly hasQueued: Database.Statement;
@@ -16,7 +20,7 @@ export class QueueWatcher {
   constructor(
     private readonly db: Database.Database,
     private readonly onWork: () => void,
-    private readonly intervalMs = 5,
+    private readonly opts: { walPath?: string; intervalMs?: number; fallbackMs?: number } = {},
   ) {
     this.hasQueued = db.prepare(`SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1`);
   }
@@ -25,20 +29,50 @@ export class QueueWatcher {
   acquire(): void {
     if (this.waiters++ > 0) return;
     this.version = this.db.pragma('data_version', { simple: true });
-    this.timer = setInterval(() => this.check(), this.intervalMs);
+    this.watcher = this.watchLog();
+    const every = this.watcher ? (this.opts.fallbackMs ?? 50) : (this.opts.intervalMs ?? 5);
+    this.timer = setInterval(() => this.check(), every);
     this.timer.unref();
   }
 
   release(): void {
     if (this.waiters === 0 || --this.waiters > 0) return;
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.stop();
   }
 
   stop(): void {
     this.waiters = 0;
     clearInterval(this.timer);
     this.timer = undefined;
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  private watchLog(): FSWatcher | undefined {
+    if (!this.opts.walPath) return undefined;
+    try {
+      const watcher = watch(this.opts.walPath, { persistent: false }, () => {
+        // A burst of writes is one check, in the next turn of the event loop.
+        if (this.checkQueued) return;
+        this.checkQueued = true;
+        setImmediate(() => {
+          this.checkQueued = false;
+          if (this.waiters > 0) this.check();
+        });
+      });
+      watcher.on('error', () => {
+        watcher.close();
+        if (this.watcher !== watcher) return;
+        this.watcher = undefined;
+        // Back to checking on the short timer alone.
+        clearInterval(this.timer);
+        this.timer = setInterval(() => this.check(), this.opts.intervalMs ?? 5);
+        this.timer.unref();
+      });
+      return watcher;
+    } catch {
+      return undefined; // no log file yet, or no inotify: the timer alone
+    }
   }
 
   private check(): void {
