@@ -17,6 +17,8 @@ export interface DroverRunOptions {
   input?: string;
   /** Kill the CLI after this long (tests stay bounded). */
   timeoutMs?: number;
+  /** Another build of the CLI (e.g. one installed from the packed tarball); default DROVER_BIN. */
+  bin?: string;
 }
 
 /** Environment for the CLI in tests: hermetic git, quiet logs, no inherited DROVER_* settings. */
@@ -41,7 +43,7 @@ export function spawnDrover(
   args: string[],
   opts: DroverRunOptions = {},
 ): { child: ChildProcess; done: Promise<DroverResult> } {
-  const child = spawn(process.execPath, [DROVER_BIN, ...args], {
+  const child = spawn(process.execPath, [opts.bin ?? DROVER_BIN, ...args], {
     cwd: opts.cwd,
     env: testEnv(opts.env) as Record<string, string>,
     stdio: ['pipe', 'pipe', 'pipe'],
