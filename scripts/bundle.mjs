@@ -7,6 +7,7 @@
 // native addons (better-sqlite3), packages that locate worker or data files next to themselves (pino
 // and its transports, fastify's plugins), and the large ones only some commands use.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -16,6 +17,46 @@ const BUNDLED = new Set(['zod', 'commander']);
 const external = Object.keys(pkg.dependencies ?? {})
   .filter((name) => !BUNDLED.has(name))
   .flatMap((name) => [name, `${name}/*`]);
+
+/**
+ * `import { z } from 'zod'` hands esbuild zod's whole namespace object (~450 kB, parsed at every start);
+ * the same namespace imported with `import * as z` lets it keep only what Drover calls. The module is
+ * the one zod's own index re-exports as `z`, so behaviour is unchanged.
+ */
+const zodNamespace = {
+  name: 'zod-namespace',
+  setup(b) {
+    const external = `${root}node_modules/zod/v4/classic/external.js`;
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const contents = text.replace(
+        /^import \{ z \} from 'zod';$/m,
+        `import * as z from ${JSON.stringify(external)};`,
+      );
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * commander requires node:child_process at load (only for stand-alone executable subcommands, which
+ * Drover has none of); loading it pulls in net, dgram and more. Commands that start processes load it
+ * themselves; for commander it is loaded on first use.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: 'lazy-child-process', namespace: 'drover-lazy' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'drover-lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
 
 const outdir = `${root}dist/cli`;
 rmSync(`${outdir}/chunks`, { recursive: true, force: true });
@@ -40,6 +81,7 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
+  plugins: [zodNamespace, lazyChildProcess],
   // Bundled CommonJS (commander) calls require() for Node's built-ins; ES modules have none.
   banner: {
     js: "import { createRequire as __droverRequire } from 'node:module'; const require = __droverRequire(import.meta.url);",
