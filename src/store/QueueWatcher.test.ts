@@ -73,4 +73,24 @@ describe('QueueWatcher (embedded store cross-connection wakeup)', () => {
       db.close();
     }
   });
+
+  it('wakes for a job committed before it started watching (the caller looked just before)', async () => {
+    const path = join(dir, 'drover.db');
+    await producer.enqueue(spec);
+    const db = new Database(path);
+    let woken = 0;
+    const watcher = new QueueWatcher(db, () => woken++, {
+      walPath: `${path}-wal`,
+      intervalMs: 600_000,
+      fallbackMs: 600_000,
+    });
+    try {
+      watcher.acquire(); // nothing is committed after this
+      for (let i = 0; i < 200 && woken === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(woken).toBe(1);
+    } finally {
+      watcher.stop();
+      db.close();
+    }
+  });
 });

@@ -28,11 +28,16 @@ export class QueueWatcher {
   /** Starts watching for one more waiter; pair with release(). */
   acquire(): void {
     if (this.waiters++ > 0) return;
-    this.version = this.db.pragma('data_version', { simple: true });
+    // Watch first, then note the version: a commit after this is seen by one or the other...
     this.watcher = this.watchLog();
+    this.version = this.db.pragma('data_version', { simple: true });
     const every = this.watcher ? (this.opts.fallbackMs ?? 50) : (this.opts.intervalMs ?? 5);
     this.timer = setInterval(() => this.check(), every);
     this.timer.unref();
+    // ...and one committed since the caller last looked (before the version was noted) by this read.
+    setImmediate(() => {
+      if (this.waiters > 0 && this.db.open && this.hasQueued.get()) this.onWork();
+    });
   }
 
   release(): void {
