@@ -1,6 +1,9 @@
 import { type FSWatcher, watch } from 'node:fs';
 import type Database from 'better-sqlite3';
 
+/** Looks again after a log write that was not yet a visible commit (ms after the write, in turn). */
+const RECHECK_MS = [1, 4, 15];
+
 /**
  * Cross-process wakeup for the embedded store's waiting claims. SQLite has no notifications, so while
  * someone waits, Drover watches the database's write-ahead log (inotify: every commit by any process
@@ -11,6 +14,7 @@ import type Database from 'better-sqlite3';
  */
 export class QueueWatcher {
   private timer: NodeJS.Timeout | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
   private checkQueued = false;
   private waiters = 0;
@@ -49,6 +53,8 @@ export class QueueWatcher {
     this.waiters = 0;
     clearInterval(this.timer);
     this.timer = undefined;
+    clearTimeout(this.recheckTimer);
+    this.recheckTimer = undefined;
     this.watcher?.close();
     this.watcher = undefined;
   }
@@ -62,7 +68,9 @@ export class QueueWatcher {
         this.checkQueued = true;
         setImmediate(() => {
           this.checkQueued = false;
-          if (this.waiters > 0) this.check();
+          // The log is written before the commit is visible (its header lives in shared memory, which
+          // reports nothing): a write that did not yet change the version is looked at again shortly.
+          if (this.waiters > 0 && !this.check()) this.recheck();
         });
       });
       watcher.on('error', () => {
@@ -80,14 +88,25 @@ export class QueueWatcher {
     }
   }
 
-  private check(): void {
+  private recheck(attempt = 0): void {
+    if (this.recheckTimer || attempt >= RECHECK_MS.length) return;
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = undefined;
+      if (this.waiters > 0 && !this.check()) this.recheck(attempt + 1);
+    }, RECHECK_MS[attempt]);
+    this.recheckTimer.unref();
+  }
+
+  /** True when another connection committed since the last look. */
+  private check(): boolean {
     if (!this.db.open) {
       this.stop();
-      return;
+      return false;
     }
     const version = this.db.pragma('data_version', { simple: true });
-    if (version === this.version) return;
+    if (version === this.version) return false;
     this.version = version;
     if (this.hasQueued.get()) this.onWork();
+    return true;
   }
 }
