@@ -104,8 +104,7 @@ export class LogArtifact {
     const buffer = Buffer.from(this.parts.join(''));
     this.parts = [];
     this.partsChars = 0;
-    this.writing = this.file
-      .write(buffer, 0, buffer.length, this.position)
+    this.writing = this.writeAt(buffer, this.position)
       .then(
         () => {
           this.position += buffer.length;
@@ -122,6 +121,24 @@ export class LogArtifact {
         this.writing = undefined;
         if (this.partsChars >= WRITE_CHARS && !this.failed) this.startWrite();
       });
+  }
+
+  private async writeAt(buffer: Buffer, position: number, length = buffer.length): Promise<void> {
+    for (let done = 0; done < length; ) {
+      const { bytesWritten } = await this.file.write(buffer, done, length - done, position + done);
+      done += bytesWritten;
+    }
+  }
+
+  /** Reads up to `length` bytes at `position` (fewer only at the end of the file). */
+  private async readAt(buffer: Buffer, position: number, length = buffer.length): Promise<number> {
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.file.read(buffer, done, length - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done;
   }
 
   /** Writes everything gathered so far. */
@@ -168,35 +185,30 @@ export class LogArtifact {
 
   private async remaskPrefix(): Promise<void> {
     const prefix = Buffer.alloc(this.staleBytes);
-    await this.file.read(prefix, 0, prefix.length, 0);
+    await this.readAt(prefix, 0);
     const text = prefix.toString('utf8');
     const masked = this.masker.mask(text);
     if (masked === text) return;
-    // The masked prefix is shorter: rewrite it and move the rest up behind it, a piece at a time
-    // (reading always stays ahead of writing).
     const head = Buffer.from(masked);
     if (head.length > this.staleBytes) {
       // Never with the Masker's `***` for secrets of 4+ characters; kept correct all the same.
       const rest = Buffer.alloc(this.position - this.staleBytes);
-      await this.file.read(rest, 0, rest.length, this.staleBytes);
-      await this.file.write(Buffer.concat([head, rest]), 0, head.length + rest.length, 0);
+      await this.readAt(rest, this.staleBytes);
+      await this.writeAt(Buffer.concat([head, rest]), 0);
       return;
     }
-    await this.file.write(head, 0, head.length, 0);
+    // The masked prefix is shorter: rewrite it and move the rest up behind it, a piece at a time
+    // (reading always stays ahead of writing).
+    await this.writeAt(head, 0);
     const piece = Buffer.alloc(1 << 20);
     let from = this.staleBytes;
     let to = head.length;
     while (from < this.position) {
-      const { bytesRead } = await this.file.read(
-        piece,
-        0,
-        Math.min(piece.length, this.position - from),
-        from,
-      );
-      if (bytesRead === 0) break;
-      await this.file.write(piece, 0, bytesRead, to);
-      from += bytesRead;
-      to += bytesRead;
+      const read = await this.readAt(piece, from, Math.min(piece.length, this.position - from));
+      if (read === 0) break;
+      await this.writeAt(piece, to, read);
+      from += read;
+      to += read;
     }
     await this.file.truncate(to);
   }
