@@ -1,6 +1,6 @@
 // Bundles the CLI after tsc: dist/cli/main.js becomes an esbuild bundle whose commands and lazily
-// loaded parts are chunks in dist/cli/chunks/, so a command loads a handful of files instead of a few
-// hundred (tsc's module tree stays in dist/ for programs that import Drover's modules).
+// loaded parts are chunks in dist/cli/chunks/, so a command loads a few dozen files instead of hundreds
+// (tsc's module tree stays in dist/ for programs that import Drover's modules).
 //
 // Bundled: Drover's own code and the small pure-JS packages every command loads at start (zod,
 // commander). External (loaded from node_modules at run time, as before): every other dependency —
@@ -8,6 +8,8 @@
 // and its transports, fastify's plugins), and the large ones only some commands use.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -26,12 +28,15 @@ const external = Object.keys(pkg.dependencies ?? {})
 const zodNamespace = {
   name: 'zod-namespace',
   setup(b) {
-    const external = `${root}node_modules/zod/v4/classic/external.js`;
+    const namespace = join(
+      dirname(createRequire(import.meta.url).resolve('zod/package.json')),
+      'v4/classic/external.js',
+    );
     b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       const contents = text.replace(
         /^import \{ z \} from 'zod';$/m,
-        `import * as z from ${JSON.stringify(external)};`,
+        `import * as z from ${JSON.stringify(namespace)};`,
       );
       return { contents, loader: 'ts' };
     });
