@@ -16,7 +16,7 @@ export class CallbackNotifier implements JobLifecycleObserver {
   private readonly stop = new AbortController();
 
   constructor(
-    private readonly config: CallbackConfig,
+    config: CallbackConfig,
     private readonly logger: Logger,
     options: Pick<
       CallbackSenderOptions,
