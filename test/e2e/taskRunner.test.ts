@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDrover } from '../support/drover.js';
 import {
   type ControlPlaneCall,
   type FakeControlPlane,
@@ -132,6 +133,17 @@ describe('drover task-runner', () => {
     expect(callsOf(task.id, 'token')).toHaveLength(1);
     expect(JSON.stringify(statuses) + res.stdout + res.stderr).not.toContain(TOKEN);
     expect(readdirSync(task.workDir).filter((e) => !e.startsWith('.'))).toEqual([]);
+    // The job in the pod's store says where it came from; its whole log never shows the token.
+    const listed = JSON.parse((await runDrover(['list', '--json'], { env: task.env })).stdout);
+    expect(listed.jobs).toHaveLength(1);
+    expect(listed.jobs[0]).toMatchObject({
+      status: 'succeeded',
+      branch: `shepherd/${task.id}`,
+      source: { intake: 'task-runner', taskId: task.id },
+    });
+    const log = (await runDrover(['logs', listed.jobs[0].id, '--json'], { env: task.env })).stdout;
+    expect(log).toContain('Pull requests go to github acme/app');
+    expect(log).not.toContain(TOKEN);
   }, 120_000);
 
   it('fails the task with a clear message when the one-time token was already issued, without retrying it', async () => {
@@ -207,7 +219,6 @@ describe('drover task-runner', () => {
 
   it('refuses bad settings at startup, naming them, before listening', async () => {
     const task = newTask();
-    const { runDrover } = await import('../support/drover.js');
     const bad = await runDrover(['task-runner', '--listen', '127.0.0.1:0', '--max-turns', 'lots'], {
       env: task.env,
     });
