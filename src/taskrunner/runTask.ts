@@ -1,48 +1,17 @@
-import type { Logger } from 'pino';
-import type { RunnerConfig } from '../config/RunnerConfig.js';
-import { CancelledError, ControlPlaneError, toDroverError } from '../errors.js';
-import type { JobRecord } from '../jobs/JobRecord.js';
+import { ControlPlaneError, toDroverError } from '../errors.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
-import type { OutputEntry } from '../jobs/OutputEntry.js';
-import { Runner } from '../runner/Runner.js';
-import type { JobLifecycleObserver } from '../runner/types.js';
-import type { JobStore } from '../store/types.js';
 import { type CallOptions, ControlPlaneClient } from './ControlPlaneClient.js';
-import { EventStreamer } from './EventStreamer.js';
-import type { TaskAssignment } from './TaskAssignment.js';
+import { reportStatus, stoppedMessage } from './reportStatus.js';
+import { type Fail, runTaskJob } from './runTaskJob.js';
 import type { TaskData } from './TaskData.js';
-import type { TaskRunnerSettings } from './TaskRunnerSettings.js';
-import { taskEventOf } from './taskEventOf.js';
 import { taskJobSpec } from './taskJobSpec.js';
-
-export interface TaskRunDeps {
-  assignment: TaskAssignment;
-  settings: TaskRunnerSettings;
-  store: JobStore;
-  config: RunnerConfig;
-  logger: Logger;
-  userAgent: string;
-  /** Aborted on SIGTERM: the job is cancelled and `failed` reported within settings.shutdownMs. */
-  shutdown: AbortSignal;
-  /** Signed callbacks (jobs whose spec has a callbackUrl). */
-  observer?: JobLifecycleObserver;
-}
-
-/** How the task ended for the process: exit 0 on `completed` (and a task already over), 1 otherwise. */
-export interface TaskEnd {
-  exitCode: 0 | 1;
-  /** `gone`: the control plane said the task was already terminal (410): nothing to do. */
-  outcome: 'completed' | 'failed' | 'gone';
-  jobId?: string;
-}
+import type { TaskEnd, TaskRunDeps } from './types.js';
 
 /** The task is over on the control plane (410): stop quietly. */
 class TaskGone extends Error {}
 
 /** The one-time git token could not be had. */
 class TokenError extends ControlPlaneError {}
-
-type Fail = (error: string, kind: string, jobId?: string) => Promise<TaskEnd>;
 
 /**
  * One control-plane task, start to end: `started`, the task's data, its one-time git token, the job
@@ -75,7 +44,7 @@ export async function runTask(deps: TaskRunDeps): Promise<TaskEnd> {
 
   const fail: Fail = async (error, kind, jobId) => {
     const message = `Drover could not complete task ${taskID}: ${error}`;
-    await report(client, log, 'failed', message, { error, error_kind: kind }, finalCall());
+    await reportStatus(client, log, 'failed', message, { error, error_kind: kind }, finalCall());
     return { exitCode: 1, outcome: 'failed', ...(jobId ? { jobId } : {}) };
   };
 
@@ -100,132 +69,9 @@ export async function runTask(deps: TaskRunDeps): Promise<TaskEnd> {
       return await fail(error.message, err instanceof TokenError ? 'credentials' : error.kind);
     }
     if (shutdown.aborted) return await fail(stoppedMessage('before its job started'), 'cancelled');
-    return await runJob(deps, client, log, spec, token, finalCall, fail);
+    return await runTaskJob({ deps, client, log, spec, token, finalCall, fail });
   } finally {
     shutdown.removeEventListener('abort', onShutdown);
-  }
-}
-
-async function runJob(
-  deps: TaskRunDeps,
-  client: ControlPlaneClient,
-  log: Logger,
-  spec: JobSpec,
-  token: string,
-  finalCall: () => CallOptions,
-  fail: Fail,
-): Promise<TaskEnd> {
-  const { store, shutdown, assignment } = deps;
-  const job = await store.enqueue(spec, { source: { intake: 'task-runner', taskId: assignment.taskID } });
-  const jobLog = log.child({ jobId: job.id });
-  jobLog.info({ repo: spec.repo, branch: job.branch, agent: spec.agent }, 'running the task as a Drover job');
-
-  const streamer = new EventStreamer({
-    post: (events, signal) => client.events(events, { signal }),
-    logger: jobLog,
-  });
-  const progress: Promise<unknown>[] = [];
-  const toolNames = new Map<string, string>();
-  const onOutput = (entry: OutputEntry) => {
-    if (entry.stream !== 'agent') return;
-    if (entry.type === 'agent.done') {
-      // Claude's Stop hook: the agent declared itself done. Delivery is still to come, so this is
-      // progress, never a terminal event (the control plane keeps only the first terminal one).
-      const sessionId = (entry.data as { sessionId?: string } | undefined)?.sessionId;
-      progress.push(
-        report(
-          client,
-          jobLog,
-          'progress',
-          'agent finished',
-          sessionId ? { session_id: sessionId } : undefined,
-          {
-            signal: shutdown,
-          },
-        ),
-      );
-      return;
-    }
-    const event = taskEventOf(entry, toolNames);
-    if (event) streamer.push(event);
-  };
-  // The issued token is this job's git token (git's environment only, masked everywhere) and, unless
-  // DROVER_GITHUB_TOKEN is set, its GitHub API token.
-  const config: RunnerConfig = {
-    ...deps.config,
-    gitToken: token,
-    maskValues: [...deps.config.maskValues, token],
-  };
-  const runner = new Runner(store, config, jobLog, {
-    onOutput,
-    ...(deps.observer ? { observer: deps.observer } : {}),
-  });
-  const onShutdown = () =>
-    void runner.stop(
-      0,
-      new CancelledError(stoppedMessage('before its job finished (the job was cancelled)')),
-    );
-  if (shutdown.aborted) onShutdown();
-  else shutdown.addEventListener('abort', onShutdown, { once: true });
-  let final: JobRecord | undefined;
-  try {
-    await runner.runJob(job.id);
-    final = await store.get(job.id);
-  } catch (err) {
-    jobLog.error({ err }, 'the job could not run');
-  } finally {
-    shutdown.removeEventListener('abort', onShutdown);
-  }
-
-  // Everything the agent said goes out before the terminal report.
-  const { deadline } = finalCall();
-  await streamer.close(Math.min(deadline ?? Number.POSITIVE_INFINITY, Date.now() + 60_000));
-  await Promise.allSettled(progress);
-  jobLog.info({ eventsSent: streamer.sent, eventsLost: streamer.lost }, 'agent events streamed');
-
-  if (final?.status !== 'succeeded') {
-    if (!final) return fail('The job did not run to an end.', 'internal', job.id);
-    const message = final.errorMessage ?? `The job ended ${final.status}.`;
-    return fail(message, final.errorKind ?? 'internal', job.id);
-  }
-  const delivered = await report(
-    client,
-    jobLog,
-    'completed',
-    final.prUrl ? `Drover job ${job.id} opened ${final.prUrl}` : `Drover job ${job.id} succeeded`,
-    {
-      pr_url: final.prUrl,
-      branch: final.branch,
-      commit: final.commit,
-      cost_usd: final.costUsd,
-      turns: final.turns,
-    },
-    finalCall(),
-  );
-  // A success the control plane never heard of is not a success for the pod.
-  return { exitCode: delivered ? 0 : 1, outcome: 'completed', jobId: job.id };
-}
-
-/** Posts a status; false (logged) when it could not be delivered. A 410 means the task is over. */
-async function report(
-  client: ControlPlaneClient,
-  log: Logger,
-  event: 'progress' | 'completed' | 'failed',
-  message: string,
-  details: Record<string, unknown> | undefined,
-  opts: CallOptions,
-): Promise<boolean> {
-  try {
-    await client.status(event, message, details, opts);
-    log.info({ event }, `reported ${event}`);
-    return true;
-  } catch (err) {
-    if (err instanceof ControlPlaneError && err.status === 410) {
-      log.warn({ event }, 'the task was already over on the control plane; report not recorded');
-      return event !== 'completed';
-    }
-    log.error({ err, event }, `could not report ${event} to the control plane`);
-    return false;
   }
 }
 
@@ -252,8 +98,4 @@ function tokenError(err: unknown): never {
     );
   }
   throw new TokenError(`Could not get the task's git token: ${err.message}`, err.status, { cause: err });
-}
-
-function stoppedMessage(when: string): string {
-  return `The task runner was stopped (SIGTERM: the pod is being deleted) ${when}.`;
 }
