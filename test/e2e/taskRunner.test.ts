@@ -95,6 +95,12 @@ describe('drover task-runner', () => {
     const badUrl = await assignTask(runner.url, { taskID: task.id, apiURL: 'file:///etc/passwd' });
     expect(badUrl).toMatchObject({ status: 400 });
     expect(badUrl.text).toContain('apiURL: must be an http(s) URL');
+    const huge = await assignTask(runner.url, {
+      taskID: task.id,
+      apiURL: plane.url,
+      pad: 'x'.repeat(1_100_000),
+    });
+    expect(huge.status).toBe(413);
 
     const accepted = await assignTask(runner.url, { taskID: task.id, apiURL: plane.url });
     expect(accepted).toEqual({ status: 200, text: '{"status":"accepted"}' });
