@@ -198,3 +198,13 @@ export class ConflictError extends DroverError {
     super(code, 'invalid_input', message);
   }
 }
+
+/** A control plane's API (the task runner's apiURL) refused a call or stayed unreachable. */
+export class ControlPlaneError extends DroverError {
+  /** The HTTP status of the last answer (undefined: no answer: network error or timeout). */
+  readonly status: number | undefined;
+  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+    super('E_CONTROL_PLANE', 'internal', message, options);
+    this.status = status;
+  }
+}

@@ -5,6 +5,7 @@ import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
@@ -42,12 +43,14 @@ async function run(flags: RunFlags): Promise<number> {
   const spec = resolveJobSpec(await specFromFlags(flags), initialConfig.repoDefaults);
   const drainMs = parseDrainTimeout(flags.drainTimeout ?? '0s');
   const deliveryEnv = deliveryEnvFromFlags(flags);
-  const { store, config } = await openFromFlags(flags, initialConfig);
   const logger = createLogger(process.env.DROVER_LOG_LEVEL ?? 'warn');
+  const callbacks = callbackNotifier(logger);
+  const { store, config } = await openFromFlags(flags, initialConfig);
   const renderer = new TerminalRenderer(flags.json ? process.stderr : process.stdout);
   const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
     onOutput: renderer.entry,
     ...userGitTokenOption(store, config),
+    observer: callbacks,
   });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -75,6 +78,7 @@ async function run(flags: RunFlags): Promise<number> {
     return final.status === 'succeeded' ? EXIT.ok : EXIT.failed;
   } finally {
     renderer.stop();
+    await callbacks.drain(signals > 1 ? 0 : CALLBACK_DRAIN_MS);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await store.close();

@@ -9,6 +9,7 @@ import { ConfigError, InvalidInputError } from '../errors.js';
 import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
+import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
@@ -86,11 +87,16 @@ export function registerServe(program: Command): void {
           'Set DROVER_API_TOKENS or --api-token-file, or listen on 127.0.0.1.',
       );
     }
-    const { store, config } = await openFromFlags(flags);
     const logger = createLogger();
+    const callbacks = callbackNotifier(logger);
+    const { store, config } = await openFromFlags(flags);
     const metrics = new ServerMetrics(store, logger);
     const runner = flags.workers
-      ? new Runner(store, config, logger, { concurrency: opts.concurrency, onOutput: metrics.onOutput })
+      ? new Runner(store, config, logger, {
+          concurrency: opts.concurrency,
+          onOutput: metrics.onOutput,
+          observer: callbacks,
+        })
       : undefined;
     const app = await buildServer({
       store,
@@ -140,6 +146,7 @@ export function registerServe(program: Command): void {
         await app.close().catch((err) => logger.warn({ err }, 'server close failed'));
         await runner?.stop(drainMs);
         await running;
+        await callbacks.drain(CALLBACK_DRAIN_MS);
         await store.close();
         resolveStopped();
       })();

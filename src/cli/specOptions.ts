@@ -53,7 +53,8 @@ export function addSpecOptions(cmd: Command): Command {
     )
     .option('--review-cmd <command>', 'reviewer command for --review-agent command')
     .option('--review-cycles <n>', 'review/fix cycles before needs_human (default 3)')
-    .option('--user-id <id>', 'use this user’s stored git token (Redis backend)');
+    .option('--user-id <id>', 'use this user’s stored git token (Redis backend)')
+    .option('--callback-url <url>', 'POST signed start/end notices for the job to this URL');
 }
 
 export interface SpecFlags {
@@ -85,6 +86,7 @@ export interface SpecFlags {
   reviewCmd?: string;
   reviewCycles?: string;
   userId?: string;
+  callbackUrl?: string;
 }
 
 /** Spec field → the flag a CLI user typed, for error messages. */
@@ -103,6 +105,7 @@ export const FLAG_FOR_FIELD: Record<string, string> = {
   reviewCmd: '--review-cmd',
   reviewCycles: '--review-cycles',
   userId: '--user-id',
+  callbackUrl: '--callback-url',
 };
 
 /** Builds the (not yet validated) job spec from flags; the schema validates it next. */
@@ -151,6 +154,7 @@ export async function specFromFlags(flags: SpecFlags): Promise<JobSpecInput> {
   set('reviewCmd', flags.reviewCmd);
   set('reviewCycles', num(flags.reviewCycles));
   set('userId', flags.userId);
+  set('callbackUrl', flags.callbackUrl);
   if (spec.agent === undefined && spec.agentCmd !== undefined) spec.agent = 'command';
   return spec as JobSpecInput;
 }

@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
@@ -37,11 +38,13 @@ export function registerWorker(program: Command): void {
     }
     const drainMs = parseDrainTimeout(flags.drainTimeout);
     const deliveryEnv = deliveryEnvFromFlags(flags);
-    const { store, config } = await openFromFlags(flags);
     const logger = createLogger();
+    const callbacks = callbackNotifier(logger);
+    const { store, config } = await openFromFlags(flags);
     const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
       concurrency,
       ...userGitTokenOption(store, config),
+      observer: callbacks,
     });
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -55,6 +58,7 @@ export function registerWorker(program: Command): void {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     await runner.start();
+    await callbacks.drain(signals > 1 ? 0 : CALLBACK_DRAIN_MS);
     await store.close();
     process.exitCode = runner.interrupted > 0 ? EXIT.failed : EXIT.ok;
   });

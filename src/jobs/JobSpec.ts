@@ -25,6 +25,28 @@ const RefName = z.string().superRefine((ref, ctx) => {
 
 const ShellCommand = z.string().min(1, 'must not be empty').max(16_384);
 
+/** Where Drover POSTs the job's signed start/end notices: http(s), no credentials in it. */
+const CallbackUrl = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .superRefine((value, ctx) => {
+    const problem = callbackUrlProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export function callbackUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute http(s) URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
+  if (url.username || url.password) return 'must not carry credentials (user:password@)';
+  if (!url.hostname) return 'must name a host';
+  return undefined;
+}
+
 /**
  * A coding task, as accepted from the CLI, the HTTP API and Redis stream payloads.
  * Field names are a public contract. Unknown fields are rejected so typos never pass silently.
@@ -65,6 +87,8 @@ export const JobSpecFields = z.strictObject({
   reviewAgent: AgentName.optional(),
   reviewCmd: ShellCommand.optional(),
   reviewCycles: z.number().int().min(1).max(5).optional(),
+  // Signed start/end notices (X-Drover-Signature), whatever the intake.
+  callbackUrl: CallbackUrl.optional(),
 });
 
 export const JobSpec = JobSpecFields.superRefine((spec, ctx) => {

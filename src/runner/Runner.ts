@@ -6,11 +6,14 @@ import type { JobStore } from '../store/types.js';
 import { sleep } from '../util/sleep.js';
 import { type ExecuteDeps, type ExecuteResult, executeLease } from './executeLease.js';
 import type { OutputListener } from './JobOutput.js';
+import type { JobLifecycleObserver } from './types.js';
 
 export interface RunnerOptions {
   concurrency?: number;
   onOutput?: OutputListener;
   resolveGitToken?: ExecuteDeps['resolveGitToken'];
+  /** Told when each job starts and ends (signed callbacks, control-plane reporting). */
+  observer?: JobLifecycleObserver;
   /** How long one claim call waits for work before looping (keeps shutdown responsive). */
   claimWaitMs?: number;
 }
@@ -98,6 +101,7 @@ export class Runner {
       stopSignal: this.stopController.signal,
       ...(this.options.onOutput ? { onOutput: this.options.onOutput } : {}),
       ...(this.options.resolveGitToken ? { resolveGitToken: this.options.resolveGitToken } : {}),
+      ...(this.options.observer ? { observer: this.options.observer } : {}),
     };
   }
 

@@ -6,13 +6,14 @@ import type { RunnerConfig } from '../config/RunnerConfig.js';
 import { CancelledError, DroverError, InterruptedError, LeaseLostError, toDroverError } from '../errors.js';
 import { Git } from '../git/Git.js';
 import { gitAuthEnv } from '../git/gitAuthEnv.js';
-import type { JobOutcome } from '../jobs/JobRecord.js';
+import type { JobOutcome, JobRecord } from '../jobs/JobRecord.js';
 import { statusForError } from '../jobs/outcome.js';
 import type { JobContext } from '../pipeline/JobContext.js';
 import { Masker } from '../secrets/Masker.js';
 import type { JobStore, Lease } from '../store/types.js';
 import { JobOutput, type OutputListener } from './JobOutput.js';
 import { runPipeline } from './pipeline.js';
+import type { JobLifecycleObserver } from './types.js';
 
 export interface ExecuteDeps {
   store: JobStore;
@@ -23,6 +24,8 @@ export interface ExecuteDeps {
   onOutput?: OutputListener;
   /** Resolves per-job credentials (Redis backend: the user's encrypted git token). */
   resolveGitToken?: (ctx: { userId?: string }) => Promise<string | undefined>;
+  /** Told when the job starts and when its terminal status is written (never awaited). */
+  observer?: JobLifecycleObserver;
 }
 
 export type ExecuteResult = 'finished' | 'released' | 'lost' | 'duplicate';
@@ -84,6 +87,7 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
     attempt: job.attempts,
   });
   logger.info({ repo: spec.repo, agent: spec.agent, attempt: job.attempts }, 'job started');
+  observe(logger, () => deps.observer?.started?.(job));
 
   let error: DroverError | undefined;
   try {
@@ -155,7 +159,35 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
     { status: outcome.status, errorKind: outcome.errorKind },
     written ? 'job finished' : 'job already finished',
   );
+  if (written && deps.observer?.finished) {
+    // The stored record carries what phases wrote on the way (the PR's URL); the claim's copy does not.
+    const record = await store.get(job.id).catch(() => undefined);
+    observe(logger, () => deps.observer?.finished?.(record ?? finishedRecord(job, outcome), outcome));
+  }
   return written ? 'finished' : 'duplicate';
+}
+
+/** Observers are told, never awaited; one that throws must not change the job's outcome. */
+function observe(logger: Logger, notify: () => void): void {
+  try {
+    notify();
+  } catch (err) {
+    logger.warn({ err }, 'job lifecycle observer failed');
+  }
+}
+
+/** The record as it stands once the outcome is written, should reading it back fail. */
+function finishedRecord(job: JobRecord, outcome: JobOutcome): JobRecord {
+  const { status, ...patch } = outcome;
+  const finishedAt = new Date().toISOString();
+  const startedAt = job.startedAt ?? finishedAt;
+  return {
+    ...job,
+    ...patch,
+    status,
+    finishedAt,
+    durationMs: Date.parse(finishedAt) - Date.parse(startedAt),
+  } as JobRecord;
 }
 
 function exitCodeOf(ctx: JobContext, error: DroverError | undefined): { exitCode?: number } {
