@@ -6,9 +6,13 @@ import { isLoopbackHost } from '../api/isLoopback.js';
 import { ServerMetrics } from '../api/ServerMetrics.js';
 import { openArtifactStore } from '../artifacts/openArtifactStore.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
+import { loadForgeCredentials } from '../forge/ForgeConfig.js';
+import { forgeJobCredentials } from '../forge/forgeJobCredentials.js';
+import { startForge } from '../forge/startForge.js';
 import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
+import { userGitTokenOption } from '../secrets/userGitTokens.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
@@ -89,8 +93,31 @@ export function registerServe(program: Command): void {
     const { store, config } = await openFromFlags(flags);
     const logger = createLogger();
     const metrics = new ServerMetrics(store, logger);
+    // Forge intake: webhooks, forge state, reporter; its jobs get tokens minted for their repository.
+    const redisUrl = flags.redis ?? process.env.DROVER_REDIS_URL;
+    const forge = await startForge({
+      store,
+      config,
+      logger,
+      env: process.env,
+      ...(redisUrl
+        ? { redis: { url: redisUrl, prefix: flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX ?? '' } }
+        : {}),
+    }).catch(async (err) => {
+      await store.close();
+      throw err;
+    });
+    const resolveGitToken = forgeJobCredentials(
+      loadForgeCredentials(process.env),
+      userGitTokenOption(store, config).resolveGitToken,
+      config.gitToken,
+    );
     const runner = flags.workers
-      ? new Runner(store, config, logger, { concurrency: opts.concurrency, onOutput: metrics.onOutput })
+      ? new Runner(store, config, logger, {
+          concurrency: opts.concurrency,
+          onOutput: metrics.onOutput,
+          resolveGitToken,
+        })
       : undefined;
     const app = await buildServer({
       store,
@@ -101,11 +128,13 @@ export function registerServe(program: Command): void {
       createPerMinute: opts.rateLimit,
       resolveSpec: specResolver(config.repoDefaults),
       version: version(),
+      plugins: [forge.routes],
     });
     try {
       await app.listen({ host: opts.host, port: opts.port });
     } catch (err) {
       await app.close();
+      await forge.close();
       await store.close();
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new ConfigError(`--host/--port: cannot listen on ${opts.host}:${opts.port} (${code})`);
@@ -120,6 +149,10 @@ export function registerServe(program: Command): void {
     if (!auth.enabled) {
       process.stderr.write('drover: no API tokens configured: the API is open to local clients only\n');
     }
+    if (forge.enabled.length) {
+      process.stdout.write(`Forge webhooks: ${forge.enabled.map((f) => `POST /webhooks/${f}`).join(', ')}\n`);
+    }
+    forge.start();
 
     const running = runner?.start();
     let signals = 0;
@@ -140,6 +173,7 @@ export function registerServe(program: Command): void {
         await app.close().catch((err) => logger.warn({ err }, 'server close failed'));
         await runner?.stop(drainMs);
         await running;
+        await forge.close().catch((err) => logger.warn({ err }, 'forge close failed'));
         await store.close();
         resolveStopped();
       })();
