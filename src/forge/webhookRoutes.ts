@@ -33,10 +33,9 @@ export function webhookRoutes(deps: ForgeDeps | undefined): FastifyPluginAsync {
 
   return async (app: FastifyInstance) => {
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) =>
-      done(null, body),
-    );
-    const routeOptions = { bodyLimit: maxBytes };
+    app.addContentTypeParser('*', (request, payload, done) => readBounded(request, payload, maxBytes, done));
+    // Above the drain bound, so the parser below answers for sizes (Fastify's own check would not drain).
+    const routeOptions = { bodyLimit: maxBytes * DRAIN_FACTOR + 1 };
 
     app.post('/webhooks/github', routeOptions, async (request, reply) => {
       if (!verifyGitHub) return notConfigured(reply, 'GitHub', 'DROVER_GITHUB_WEBHOOK_SECRET');
@@ -83,6 +82,52 @@ export function webhookRoutes(deps: ForgeDeps | undefined): FastifyPluginAsync {
     const result = await handleTrigger(deps!, parsed.trigger);
     return reply.code(result.statusCode).send(result.body);
   }
+}
+
+/** A body this many times the limit is still read (and dropped) so the 413 reaches the sender. */
+const DRAIN_FACTOR = 4;
+
+/**
+ * Reads the raw bytes up to `maxBytes`. A larger body is read to its end and dropped before the 413
+ * (up to DRAIN_FACTOR × the limit): a server that answers and closes while the sender still writes
+ * resets the connection, and the sender never sees the answer. Anything larger is cut off at once.
+ */
+function readBounded(
+  request: FastifyRequest,
+  payload: NodeJS.ReadableStream,
+  maxBytes: number,
+  done: (err: Error | null, body?: Buffer) => void,
+): void {
+  const tooLarge = () =>
+    Object.assign(new Error(`Request body is too large (the limit is ${maxBytes} bytes)`), {
+      statusCode: 413,
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+    });
+  const declared = Number(header(request, 'content-length'));
+  if (declared > maxBytes * DRAIN_FACTOR) {
+    done(tooLarge());
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let finished = false;
+  const finish = (err: Error | null, body?: Buffer) => {
+    if (finished) return;
+    finished = true;
+    payload.removeListener('data', onData);
+    done(err, body);
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= maxBytes) chunks.push(chunk);
+    else {
+      chunks.length = 0;
+      if (size > maxBytes * DRAIN_FACTOR) finish(tooLarge());
+    }
+  };
+  payload.on('data', onData);
+  payload.once('end', () => finish(size > maxBytes ? tooLarge() : null, Buffer.concat(chunks)));
+  payload.once('error', (err: Error) => finish(err));
 }
 
 function rawBody(request: FastifyRequest): Buffer {
