@@ -272,6 +272,28 @@ describe('@drover on GitHub', () => {
     expect(github.reactions.some((r) => r.subject === 'review_comment' && r.id === rc.id)).toBe(true);
   });
 
+  it('a failed job: the comment says why in one sentence, with the end of the output', async () => {
+    const failing = github.addIssue({ title: 'Break it', body: 'please', user: 'alice' });
+    const c = github.addComment(failing.number, { body: '@drover FAILNOW', user: 'alice' });
+    const res = await send(
+      'issue_comment',
+      issueCommentPayload(github, { ...common(), on: failing, comment: c }),
+    );
+    const job = await waitForJob(serve.url, String(res.body.jobId));
+    expect(job).toMatchObject({ status: 'failed', errorKind: 'agent_exit', prUrl: null });
+    const report = await waitFor(
+      () => droverComments(failing.number).find((x) => x.body.startsWith('❌ Failed')),
+      'the failure report',
+    );
+    expect(report.body).toContain('**failed** (`agent_exit`)');
+    expect(report.body).toContain(`> ${job.errorMessage}`);
+    expect(report.body).toContain('<details><summary>End of the output</summary>');
+    expect(report.body).toContain(
+      '```text\nchecking the dates\nassertion failed: expected 2, got 3 @carol\n```',
+    );
+    expect(github.pulls.filter((p) => p.head === `drover/issue-${failing.number}`)).toHaveLength(0);
+  });
+
   it('a redelivery never queues a second job', async () => {
     const before = await jobCount(serve.url);
     const res = await send('issue_comment', firstDelivery.payload, firstDelivery.delivery);

@@ -59,8 +59,9 @@ export async function jobCount(serveUrl: string): Promise<number> {
 }
 
 /**
- * A command agent that writes its prompt to `prompts/<n>.txt` (n = one more than there are), and whose
- * prompt containing HOLD makes it wait for `releaseFile` (bounded: 60 s).
+ * A command agent that writes its prompt to `prompts/<n>.txt` (n = one more than there are); a prompt
+ * containing FAILNOW makes it print two lines and exit 3, one containing HOLD makes it wait for
+ * `releaseFile` (bounded: 60 s).
  */
 export function recordingAgent(releaseFile: string): string {
   return [
@@ -68,6 +69,7 @@ export function recordingAgent(releaseFile: string): string {
     'n=$((n+1))',
     'mkdir -p prompts',
     'printf "%s\\n" "$DROVER_PROMPT" > "prompts/$n.txt"',
+    `case "$DROVER_PROMPT" in *FAILNOW*) echo "checking the dates"; echo "assertion failed: expected 2, got 3 @carol" >&2; exit 3;; esac`,
     `case "$DROVER_PROMPT" in *HOLD*) i=0; while [ ! -f '${releaseFile}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done;; esac`,
   ].join('; ');
 }

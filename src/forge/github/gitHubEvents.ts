@@ -11,7 +11,10 @@ const User = z.object({
   type: z.string().max(50).optional(),
 });
 const Repository = z.object({
-  full_name: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name'),
+  full_name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name')
+    .refine((n) => n.split('/').every((part) => part !== '.' && part !== '..'), 'must be owner/name'),
   clone_url: z.string().url().max(2048),
 });
 const Installation = z.object({ id: z.number().int().positive() }).nullish();

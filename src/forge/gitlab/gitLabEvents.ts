@@ -9,7 +9,14 @@ import type { ForgeUser, ParsedWebhook, Trigger } from '../types.js';
 const User = z.object({ id: z.number().int().positive(), username: z.string().min(1).max(255) });
 const Project = z.object({
   id: z.number().int().positive(),
-  path_with_namespace: z.string().min(1).max(500),
+  path_with_namespace: z
+    .string()
+    .max(500)
+    .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'must be a project path like group/project')
+    .refine(
+      (p) => p.split('/').every((part) => part !== '.' && part !== '..'),
+      'must be a project path like group/project',
+    ),
   git_http_url: z.string().url().max(2048),
 });
 const Text = z.string().max(1_000_000).nullish();
