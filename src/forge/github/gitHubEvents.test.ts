@@ -157,20 +157,19 @@ describe('parseGitHubEvent', () => {
       type: 'ignore',
       reason: 'event "push" is not handled',
     });
-    const err = (() => {
-      try {
-        parseGitHubEvent(
-          'issue_comment',
-          'd',
-          { ...base, action: 'created', issue: { ...issue, number: 'x' }, comment: {} },
-          words,
-        );
-      } catch (e) {
-        return e;
-      }
-    })() as InvalidInputError;
+    let err: unknown;
+    try {
+      parseGitHubEvent(
+        'issue_comment',
+        'd',
+        { ...base, action: 'created', issue: { ...issue, number: 'x' }, comment: {} },
+        words,
+      );
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(InvalidInputError);
-    expect(err.issues.map((i) => i.path)).toEqual(
+    expect((err as InvalidInputError).issues.map((i) => i.path)).toEqual(
       expect.arrayContaining(['body.issue.number', 'body.comment.id', 'body.comment.user']),
     );
     expect(() => parseGitHubEvent('issue_comment', 'd', null, words)).toThrow(InvalidInputError);

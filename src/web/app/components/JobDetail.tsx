@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { sourceLabel } from '../../../jobs/sourceLabel.js';
 import { cancelJob, getJob, type Job, type OutputEntry, TERMINAL } from '../api';
 import { formatCost, formatDuration, jobDurationMs, safeHref, webBase } from '../format';
 import { useNow } from '../route';
@@ -132,6 +133,20 @@ export function JobDetail({ id }: { id: string }) {
                 </a>
               ) : (
                 job.prUrl
+              )}
+            </dd>
+          </>
+        )}
+        {job.source && (
+          <>
+            <dt>Source</dt>
+            <dd class="wrap">
+              {job.source.url && safeHref(job.source.url) ? (
+                <a href={safeHref(job.source.url)} target="_blank" rel="noreferrer noopener">
+                  {sourceLabel(job.source)}
+                </a>
+              ) : (
+                sourceLabel(job.source)
               )}
             </dd>
           </>
