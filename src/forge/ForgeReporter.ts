@@ -92,10 +92,17 @@ export class ForgeReporter {
         const task = await this.deps.state.getTask(listed.id);
         if (task?.open) await this.step(task);
       } catch (err) {
-        this.deps.logger.warn({ err, taskId: listed.id }, 'forge task step failed; retrying later');
-        await this.deps.state
-          .saveTask({ ...listed, nextAt: Date.now() + WAITING_RECHECK_MS })
-          .catch(() => {});
+        this.deps.logger.warn(
+          { err: { message: this.deps.masker.mask((err as Error).message) }, taskId: listed.id },
+          'forge task step failed; retrying later',
+        );
+        // Only the time moves: whatever the step saved before failing stays.
+        const current = await this.deps.state.getTask(listed.id).catch(() => undefined);
+        if (current) {
+          await this.deps.state
+            .saveTask({ ...current, nextAt: Date.now() + WAITING_RECHECK_MS })
+            .catch(() => {});
+        }
       } finally {
         await this.deps.state.unlockTask(listed.id).catch(() => {});
       }
@@ -105,7 +112,14 @@ export class ForgeReporter {
   private async step(initial: ForgeTask): Promise<void> {
     let task = initial;
     if (task.state === 'waiting' && task.lane) {
-      const head = await this.deps.state.laneHead(task.lane);
+      let head = await this.deps.state.laneHead(task.lane);
+      // A head that is gone or already ended (its process died before moving the lane on) steps aside.
+      for (let i = 0; i < 20 && head !== undefined && head !== task.id; i++) {
+        const ahead = await this.deps.state.getTask(head);
+        if (ahead && ahead.state !== 'ended' && ahead.state !== 'notice') break;
+        await this.deps.state.leaveLane(task.lane, head);
+        head = await this.deps.state.laneHead(task.lane);
+      }
       // Not in its lane any more (it was lost): line up again.
       const first =
         head === undefined ? (await this.deps.state.enterLane(task.lane, task.id)) === 0 : head === task.id;
@@ -131,21 +145,24 @@ export class ForgeReporter {
         // Saved before the lane moves on: the final comment is owed even if this process dies now.
         await this.deps.state.saveTask({ ...task, open: true, nextAt: Date.now() });
         this.deps.logger.info({ taskId: task.id, jobId: task.jobId, status: job?.status }, 'forge job ended');
-        if (task.lane) {
-          const next = await this.deps.state.leaveLane(task.lane, task.id);
-          if (next) await this.startNext(next);
-        }
       }
+    }
+    if (task.state === 'ended' && task.lane) {
+      // Idempotent: again on every pass while the comment is owed, in case a crash came in between.
+      const next = await this.deps.state.leaveLane(task.lane, task.id);
+      if (next) await this.startNext(next);
     }
     const now = Date.now();
     if (!task.comment.synced && (task.comment.retryAt ?? 0) <= now) task = await this.syncComment(task);
+    // Running: look at the job again soon; waiting: re-check the lane; an owed comment: at its retry time.
     let nextAt =
       task.state === 'running'
         ? now + this.pollMs
         : task.state === 'waiting'
           ? now + WAITING_RECHECK_MS
-          : now;
+          : Number.POSITIVE_INFINITY;
     if (!task.comment.synced) nextAt = Math.min(nextAt, Math.max(now, task.comment.retryAt ?? now));
+    if (!Number.isFinite(nextAt)) nextAt = now; // closed: no longer due anyway
     await this.deps.state.saveTask({ ...task, open: isOpen(task), nextAt });
   }
 
