@@ -477,6 +477,15 @@ describe('@drover on GitHub', () => {
     );
     expect(mine.body).toMatchObject({ status: 'ignored' });
 
+    // GitLab is not configured on this server: it says so, whatever is sent.
+    const gitlab = await fetch(`${serve.url}/webhooks/gitlab`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(gitlab.status).toBe(503);
+    expect(await gitlab.json()).toMatchObject({ code: 'E_FORGE_NOT_CONFIGURED' });
+
     expect(await jobCount(serve.url)).toBe(before);
     // The server is still fine.
     expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
