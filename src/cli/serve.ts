@@ -151,6 +151,11 @@ export function registerServe(program: Command): void {
     }
     if (forge.enabled.length) {
       process.stdout.write(`Forge webhooks: ${forge.enabled.map((f) => `POST /webhooks/${f}`).join(', ')}\n`);
+      if (config.repoDefaults.length === 0) {
+        process.stderr.write(
+          'drover: forge webhooks are on, but DROVER_CONFIG has no repos: entries, so every webhook will be ignored\n',
+        );
+      }
     }
     forge.start();
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDrover } from '../support/drover.js';
 import { type ServeHandle, startServe, TEST_TOKEN } from '../support/droverServer.js';
 import { type FakeGitHub, type FakeIssue, startFakeGitHub } from '../support/fakeGitHub.js';
 import {
@@ -173,6 +174,10 @@ describe('@drover on GitHub', () => {
     expect(final.body).toMatch(
       /^✅ Done: Drover job \[`[0-9a-z]{8}`\]\(https:\/\/drover\.test\/#\/jobs\/[0-9a-z]+\) \*\*succeeded\*\* · took /,
     );
+
+    // `drover status` names where the job came from.
+    const status = await runDrover(['status', first.id, '--data-dir', serve.dataDir]);
+    expect(status.stdout).toContain(`source     github acme/app#${issue.number} by @alice`);
 
     // The branch is on the remote, pushed with an installation token the fake GitHub minted for this repo.
     expect(await listBranches(repo.bareDir)).toContain(`drover/issue-${issue.number}`);
