@@ -30,6 +30,7 @@ import {
   type BareRepo,
   commitLog,
   createBareRepo,
+  gitIn,
   listBranches,
   readFileAtRef,
 } from '../support/gitRepos.js';
@@ -275,6 +276,35 @@ describe('@drover on GitHub', () => {
     expect(await commitLog(repo.bareDir, `main..${pull.head}`)).toHaveLength(3);
     expect(github.pulls).toHaveLength(1);
     expect(github.reactions.some((r) => r.subject === 'review_comment' && r.id === rc.id)).toBe(true);
+  });
+
+  it('on a PR a person opened, Drover pushes to its branch and leaves title and description alone', async () => {
+    await gitIn(repo.bareDir, 'branch', 'feature/tidy', 'main');
+    const human = github.addPull({
+      title: 'Tidy the greeting',
+      body: 'My own description.',
+      head: 'feature/tidy',
+      base: 'main',
+      user: { login: 'bob' },
+    });
+    const c = github.addComment(human.number, { body: '@drover please add a test for this', user: 'bob' });
+    const res = await send(
+      'issue_comment',
+      issueCommentPayload(github, { ...common(), on: human, comment: c }),
+    );
+    expect(res.body).toMatchObject({ status: 'queued', branch: 'feature/tidy' });
+    const job = await waitForJob(serve.url, String(res.body.jobId));
+    expect(job).toMatchObject({ status: 'succeeded', branch: 'feature/tidy', prUrl: null });
+    expect(await commitLog(repo.bareDir, 'main..feature/tidy')).toHaveLength(1);
+    expect(github.pulls.find((p) => p.number === human.number)).toMatchObject({
+      title: 'Tidy the greeting',
+      body: 'My own description.',
+    });
+    expect(
+      github.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/pulls/${human.number}`)),
+    ).toHaveLength(0);
+    expect(github.pulls.filter((p) => p.head === 'feature/tidy')).toHaveLength(1);
+    await waitFor(() => droverComments(human.number).find((x) => x.body.startsWith('✅ Done')), 'the report');
   });
 
   it('a failed job: the comment says why in one sentence, with the end of the output', async () => {
