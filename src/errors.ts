@@ -208,3 +208,12 @@ export class ControlPlaneError extends DroverError {
     this.status = status;
   }
 }
+
+/** A forge REST call (GitHub, GitLab) from the forge intake failed; `status` is the HTTP status, if any. */
+export class ForgeApiError extends DroverError {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+    super('E_FORGE_API', 'internal', message, options);
+    this.status = status;
+  }
+}

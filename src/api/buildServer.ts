@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyPluginAsync,
   type FastifyRequest,
   LogController,
 } from 'fastify';
@@ -47,6 +48,8 @@ export interface ServerOptions {
   version?: string;
   /** Parses submitted specs (default: no repo defaults). */
   resolveSpec?: SpecResolver;
+  /** More routes in their own encapsulated contexts (e.g. the forge webhooks, outside /api's auth). */
+  plugins?: FastifyPluginAsync[];
 }
 
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -170,6 +173,7 @@ export async function buildServer(
   registerJobRoutes(app, deps, { createPerMinute: opts.createPerMinute ?? 60 });
   registerEventRoutes(app, deps);
   registerArtifactRoutes(app, deps);
+  for (const plugin of opts.plugins ?? []) await app.register(plugin);
 
   const webRoot = opts.webRoot === undefined ? DEFAULT_WEB_ROOT : opts.webRoot;
   if (webRoot && existsSync(`${webRoot}/index.html`)) {

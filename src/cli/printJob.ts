@@ -1,5 +1,6 @@
 import { formatDuration } from '../config/duration.js';
 import { type JobRecord, publicJob } from '../jobs/JobRecord.js';
+import { sourceLabel } from '../jobs/sourceLabel.js';
 
 /** The record as `--json` prints it: one object, stable field names. */
 export function jobJson(job: JobRecord): string {
@@ -27,6 +28,7 @@ export function describeJob(job: JobRecord): string {
     ['cost', job.costUsd !== null ? `$${job.costUsd.toFixed(4)}` : null],
     ['turns', job.turns !== null ? String(job.turns) : null],
     ['error', job.errorKind ? `${job.errorKind}: ${job.errorMessage ?? ''}` : null],
+    ['source', job.source ? sourceLabel(job.source) : null],
   ];
   return rows
     .filter(([, v]) => v !== null && v !== undefined && v !== '')

@@ -6,9 +6,13 @@ import { isLoopbackHost } from '../api/isLoopback.js';
 import { ServerMetrics } from '../api/ServerMetrics.js';
 import { openArtifactStore } from '../artifacts/openArtifactStore.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
+import { loadForgeCredentials } from '../forge/ForgeConfig.js';
+import { forgeJobCredentials } from '../forge/forgeJobCredentials.js';
+import { startForge } from '../forge/startForge.js';
 import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
+import { userGitTokenOption } from '../secrets/userGitTokens.js';
 import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
@@ -91,11 +95,31 @@ export function registerServe(program: Command): void {
     const callbacks = callbackNotifier(logger);
     const { store, config } = await openFromFlags(flags);
     const metrics = new ServerMetrics(store, logger);
+    // Forge intake: webhooks, forge state, reporter; its jobs get tokens minted for their repository.
+    const redisUrl = flags.redis ?? process.env.DROVER_REDIS_URL;
+    const forge = await startForge({
+      store,
+      config,
+      logger,
+      env: process.env,
+      ...(redisUrl
+        ? { redis: { url: redisUrl, prefix: flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX ?? '' } }
+        : {}),
+    }).catch(async (err) => {
+      await store.close();
+      throw err;
+    });
+    const resolveGitToken = forgeJobCredentials(
+      loadForgeCredentials(process.env),
+      userGitTokenOption(store, config).resolveGitToken,
+      config.gitToken,
+    );
     const runner = flags.workers
       ? new Runner(store, config, logger, {
           concurrency: opts.concurrency,
           onOutput: metrics.onOutput,
           observer: callbacks,
+          resolveGitToken,
         })
       : undefined;
     const app = await buildServer({
@@ -107,11 +131,13 @@ export function registerServe(program: Command): void {
       createPerMinute: opts.rateLimit,
       resolveSpec: specResolver(config.repoDefaults),
       version: version(),
+      plugins: [forge.routes],
     });
     try {
       await app.listen({ host: opts.host, port: opts.port });
     } catch (err) {
       await app.close();
+      await forge.close();
       await store.close();
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new ConfigError(`--host/--port: cannot listen on ${opts.host}:${opts.port} (${code})`);
@@ -126,6 +152,15 @@ export function registerServe(program: Command): void {
     if (!auth.enabled) {
       process.stderr.write('drover: no API tokens configured: the API is open to local clients only\n');
     }
+    if (forge.enabled.length) {
+      process.stdout.write(`Forge webhooks: ${forge.enabled.map((f) => `POST /webhooks/${f}`).join(', ')}\n`);
+      if (config.repoDefaults.length === 0) {
+        process.stderr.write(
+          'drover: forge webhooks are on, but DROVER_CONFIG has no repos: entries, so every webhook will be ignored\n',
+        );
+      }
+    }
+    forge.start();
 
     const running = runner?.start();
     let signals = 0;
@@ -147,6 +182,7 @@ export function registerServe(program: Command): void {
         await runner?.stop(drainMs);
         await running;
         await callbacks.drain(CALLBACK_DRAIN_MS);
+        await forge.close().catch((err) => logger.warn({ err }, 'forge close failed'));
         await store.close();
         resolveStopped();
       })();

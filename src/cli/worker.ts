@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../delivery/DeliveryConfig.js';
 import { InvalidInputError } from '../errors.js';
+import { loadForgeCredentials } from '../forge/ForgeConfig.js';
+import { forgeJobCredentials } from '../forge/forgeJobCredentials.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
@@ -38,13 +40,19 @@ export function registerWorker(program: Command): void {
     }
     const drainMs = parseDrainTimeout(flags.drainTimeout);
     const deliveryEnv = deliveryEnvFromFlags(flags);
+    const forgeCreds = loadForgeCredentials({ ...process.env, ...deliveryEnv });
     const logger = createLogger();
     const callbacks = callbackNotifier(logger);
     const { store, config } = await openFromFlags(flags);
     const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
       concurrency,
-      ...userGitTokenOption(store, config),
       observer: callbacks,
+      // Forge jobs: tokens minted for their repository (GitHub App) or the forge's token.
+      resolveGitToken: forgeJobCredentials(
+        forgeCreds,
+        userGitTokenOption(store, config).resolveGitToken,
+        config.gitToken,
+      ),
     });
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {

@@ -16,6 +16,8 @@ export const JobSource = z.object({
   deliveryId: z.string().max(200).optional(),
   author: z.string().max(200).optional(),
   url: z.string().max(2048).optional(),
+  // GitHub App installation covering the repo: runners mint the job's token from it.
+  installationId: z.number().int().positive().optional(),
   // Plans: the task and the role of this run.
   plan: z.string().max(200).optional(),
   task: z.string().max(200).optional(),

@@ -82,6 +82,14 @@ export const JobSpecFields = z.strictObject({
   prOnFailure: z.boolean().optional(),
   pr: z.boolean().optional(),
   prProvider: z.enum(['github', 'gitlab']).optional(),
+  // The PR/MR title (default: the prompt's first line).
+  prTitle: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(256)
+    .refine((t) => !/[\r\n]/.test(t), 'must be one line')
+    .optional(),
   resetBranch: z.boolean().optional(),
   review: z.boolean().optional(),
   reviewAgent: AgentName.optional(),

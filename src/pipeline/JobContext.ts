@@ -36,6 +36,8 @@ export interface JobContext {
   authEnv: Record<string, string>;
   /** The git token this job uses (global or the user's), so it can be masked and handed to git only. */
   gitToken?: string;
+  /** A token for this job's PR/MR API calls (minted for its repository), preferred over the runner's. */
+  apiToken?: string;
   baseRef?: string;
   baseSha?: string;
   /** The branch's sha on the remote when the job started ('' = absent): the push lease. */

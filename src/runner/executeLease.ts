@@ -13,7 +13,7 @@ import { Masker } from '../secrets/Masker.js';
 import type { JobStore, Lease } from '../store/types.js';
 import { JobOutput, type OutputListener } from './JobOutput.js';
 import { runPipeline } from './pipeline.js';
-import type { JobLifecycleObserver } from './types.js';
+import type { JobLifecycleObserver, ResolveJobCredentials } from './types.js';
 
 export interface ExecuteDeps {
   store: JobStore;
@@ -22,8 +22,8 @@ export interface ExecuteDeps {
   /** Aborted (with an InterruptedError or CancelledError) when the runner stops before the job ends. */
   stopSignal: AbortSignal;
   onOutput?: OutputListener;
-  /** Resolves per-job credentials (Redis backend: the user's encrypted git token). */
-  resolveGitToken?: (ctx: { userId?: string }) => Promise<string | undefined>;
+  /** Resolves per-job credentials (the user's encrypted git token, a token minted for a forge job...). */
+  resolveGitToken?: ResolveJobCredentials;
   /** Told when the job starts and when its terminal status is written (never awaited). */
   observer?: JobLifecycleObserver;
 }
@@ -91,13 +91,15 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
 
   let error: DroverError | undefined;
   try {
-    const token = deps.resolveGitToken
-      ? await deps.resolveGitToken(spec.userId ? { userId: spec.userId } : {})
+    const resolved = deps.resolveGitToken
+      ? await deps.resolveGitToken(spec.userId ? { userId: spec.userId, job } : { job })
       : config.gitToken;
-    if (token) {
-      masker.add(token);
-      ctx.gitToken = token;
-      ctx.authEnv = gitAuthEnv(config.hostEnv, spec.repo, token, config.gitUsername);
+    const creds = typeof resolved === 'string' ? { token: resolved } : resolved;
+    if (creds?.token) {
+      masker.add(creds.token);
+      ctx.gitToken = creds.token;
+      if (creds.forApi) ctx.apiToken = creds.token;
+      ctx.authEnv = gitAuthEnv(config.hostEnv, spec.repo, creds.token, creds.username ?? config.gitUsername);
     }
     await runPipeline(ctx);
   } catch (err) {

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { isDroverComment, mentions } from '../mention.js';
+import { parsePayload } from '../parsePayload.js';
+import type { ForgeUser, ParsedWebhook, Trigger } from '../types.js';
+
+// The fields Drover reads from GitHub's webhook payloads (the rest is ignored: real ones are large).
+
+const User = z.object({
+  login: z.string().min(1).max(100),
+  id: z.number().int().optional(),
+  type: z.string().max(50).optional(),
+});
+const Repository = z.object({
+  full_name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name')
+    .refine((n) => n.split('/').every((part) => part !== '.' && part !== '..'), 'must be owner/name'),
+  clone_url: z.string().url().max(2048),
+});
+const Installation = z.object({ id: z.number().int().positive() }).nullish();
+const Body = z.string().max(1_000_000).nullish();
+const Issue = z.object({
+  number: z.number().int().positive(),
+  title: z.string().max(10_000),
+  body: Body,
+  html_url: z.string().max(2048),
+  pull_request: z.object({}).passthrough().nullish(),
+});
+const PullRequest = z.object({
+  number: z.number().int().positive(),
+  title: z.string().max(10_000),
+  body: Body,
+  html_url: z.string().max(2048),
+});
+const Comment = z.object({
+  id: z.number().int().positive(),
+  body: Body,
+  html_url: z.string().max(2048).optional(),
+  user: User,
+});
+const Common = {
+  action: z.string().max(100),
+  repository: Repository,
+  sender: User,
+  installation: Installation,
+};
+
+const IssueCommentEvent = z.object({ ...Common, issue: Issue, comment: Comment });
+const IssuesEvent = z.object({ ...Common, issue: Issue, label: z.object({ name: z.string() }).nullish() });
+const ReviewEvent = z.object({
+  ...Common,
+  review: z.object({
+    id: z.number().int().positive(),
+    body: Body,
+    html_url: z.string().max(2048).optional(),
+    user: User,
+  }),
+  pull_request: PullRequest,
+});
+const ReviewCommentEvent = z.object({ ...Common, comment: Comment, pull_request: PullRequest });
+
+export const GITHUB_EVENTS = [
+  'issue_comment',
+  'issues',
+  'pull_request_review',
+  'pull_request_review_comment',
+];
+
+export interface TriggerWords {
+  mention: string;
+  label: string;
+}
+
+/**
+ * A verified GitHub delivery → a trigger, or the reason it is ignored. Triggers: the mention in a new
+ * issue/PR comment, a submitted review's body or a new review comment; the label added to an issue;
+ * an issue opened with the mention. Edits, deletions and Drover's own comments never trigger.
+ */
+export function parseGitHubEvent(
+  event: string,
+  deliveryId: string,
+  payload: unknown,
+  words: TriggerWords,
+): ParsedWebhook {
+  if (event === 'ping') return { type: 'ping' };
+  if (!GITHUB_EVENTS.includes(event)) return { type: 'ignore', reason: `event "${event}" is not handled` };
+  const base = (p: z.infer<z.ZodObject<typeof Common>>) => ({
+    forge: 'github' as const,
+    deliveryId,
+    event,
+    repo: {
+      forge: 'github' as const,
+      path: p.repository.full_name,
+      ...(p.installation ? { installationId: p.installation.id } : {}),
+    },
+    cloneUrl: p.repository.clone_url,
+  });
+
+  if (event === 'issue_comment') {
+    const p = parsePayload(IssueCommentEvent, payload, event);
+    if (p.action !== 'created') return ignoreAction('comment', p.action);
+    const body = p.comment.body ?? '';
+    const skip = commentSkip(body, words);
+    if (skip) return { type: 'ignore', reason: skip };
+    const thread = {
+      kind: p.issue.pull_request ? ('pr' as const) : ('issue' as const),
+      number: p.issue.number,
+    };
+    return trigger({
+      ...base(p),
+      thread: { ...thread, title: p.issue.title, body: p.issue.body ?? '', url: p.issue.html_url },
+      actor: user(p.comment.user),
+      via: 'comment',
+      comment: { id: String(p.comment.id), body, ...(p.comment.html_url ? { url: p.comment.html_url } : {}) },
+      reactTo: { type: 'comment', thread, commentId: String(p.comment.id) },
+    });
+  }
+  if (event === 'issues') {
+    const p = parsePayload(IssuesEvent, payload, event);
+    const thread = { kind: 'issue' as const, number: p.issue.number };
+    const labeled = p.action === 'labeled' && p.label?.name.toLowerCase() === words.label.toLowerCase();
+    const opened = p.action === 'opened' && mentions(p.issue.body ?? '', words.mention);
+    if (!labeled && !opened) {
+      return {
+        type: 'ignore',
+        reason:
+          p.action === 'labeled'
+            ? `label "${p.label?.name ?? ''}" is not "${words.label}"`
+            : p.action === 'opened'
+              ? `the new issue does not mention ${words.mention}`
+              : `issues action "${p.action}" does not trigger`,
+      };
+    }
+    return trigger({
+      ...base(p),
+      thread: { ...thread, title: p.issue.title, body: p.issue.body ?? '', url: p.issue.html_url },
+      actor: user(p.sender),
+      via: labeled ? 'label' : 'opened',
+      reactTo: { type: 'thread', thread },
+    });
+  }
+  if (event === 'pull_request_review') {
+    const p = parsePayload(ReviewEvent, payload, event);
+    if (p.action !== 'submitted') return ignoreAction('review', p.action);
+    const body = p.review.body ?? '';
+    const skip = commentSkip(body, words);
+    if (skip) return { type: 'ignore', reason: skip };
+    const thread = { kind: 'pr' as const, number: p.pull_request.number };
+    return trigger({
+      ...base(p),
+      thread: {
+        ...thread,
+        title: p.pull_request.title,
+        body: p.pull_request.body ?? '',
+        url: p.pull_request.html_url,
+      },
+      actor: user(p.review.user),
+      via: 'review',
+      comment: { id: String(p.review.id), body, ...(p.review.html_url ? { url: p.review.html_url } : {}) },
+      // Reviews take no reactions: the 👀 goes on the pull request.
+      reactTo: { type: 'thread', thread },
+    });
+  }
+  const p = parsePayload(ReviewCommentEvent, payload, event);
+  if (p.action !== 'created') return ignoreAction('review comment', p.action);
+  const body = p.comment.body ?? '';
+  const skip = commentSkip(body, words);
+  if (skip) return { type: 'ignore', reason: skip };
+  const thread = { kind: 'pr' as const, number: p.pull_request.number };
+  return trigger({
+    ...base(p),
+    thread: {
+      ...thread,
+      title: p.pull_request.title,
+      body: p.pull_request.body ?? '',
+      url: p.pull_request.html_url,
+    },
+    actor: user(p.comment.user),
+    via: 'review_comment',
+    comment: { id: String(p.comment.id), body, ...(p.comment.html_url ? { url: p.comment.html_url } : {}) },
+    reactTo: { type: 'review_comment', thread, commentId: String(p.comment.id) },
+  });
+}
+
+function trigger(t: Trigger): ParsedWebhook {
+  return { type: 'trigger', trigger: t };
+}
+
+function ignoreAction(what: string, action: string): ParsedWebhook {
+  return { type: 'ignore', reason: `${what} ${action}: only new ones trigger` };
+}
+
+function commentSkip(body: string, words: TriggerWords): string | undefined {
+  if (isDroverComment(body)) return 'the comment is Drover’s own';
+  if (!mentions(body, words.mention)) return `the comment does not mention ${words.mention}`;
+  return undefined;
+}
+
+export function user(u: z.infer<typeof User>): ForgeUser {
+  return {
+    login: u.login,
+    ...(u.id !== undefined ? { id: u.id } : {}),
+    bot: u.type === 'Bot' || u.login.toLowerCase().endsWith('[bot]'),
+  };
+}

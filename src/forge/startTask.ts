@@ -1,0 +1,56 @@
+import { startedBody, waitingBody } from './commentBodies.js';
+import type { ForgeDeps } from './ForgeDeps.js';
+import type { ForgeTask } from './ForgeTask.js';
+
+/**
+ * Starts a task whose turn has come: enqueues its job under the id chosen when the task was made (so
+ * a second start after a crash finds the job instead of queueing another) and points its comment at it.
+ */
+export async function startTask(deps: ForgeDeps, task: ForgeTask): Promise<ForgeTask> {
+  if (!task.jobId || !task.spec) throw new Error(`forge task ${task.id} has no job to start`);
+  const existing = await deps.store.get(task.jobId);
+  if (!existing) {
+    await deps.store.enqueue(task.spec, { id: task.jobId, ...(task.source ? { source: task.source } : {}) });
+    deps.logger.info({ jobId: task.jobId, taskId: task.id, repo: task.repo.path }, 'forge job queued');
+  }
+  const started: ForgeTask = {
+    ...task,
+    state: 'running',
+    comment: {
+      ...(task.comment.id ? { id: task.comment.id } : {}),
+      body: startedBody({ taskId: task.id, ...pub(deps) }, task.jobId, task.spec.branch ?? ''),
+      synced: false,
+      attempts: 0,
+    },
+    open: true,
+    nextAt: Date.now(),
+  };
+  await deps.state.saveTask(started);
+  deps.wake();
+  return started;
+}
+
+/** The task waits behind `ahead` others in its lane; its comment says behind which job. */
+export async function markWaiting(deps: ForgeDeps, task: ForgeTask, ahead: number): Promise<ForgeTask> {
+  const headId = task.lane ? await deps.state.laneHead(task.lane) : undefined;
+  const head = headId ? await deps.state.getTask(headId) : undefined;
+  const waiting: ForgeTask = {
+    ...task,
+    state: 'waiting',
+    comment: {
+      ...(task.comment.id ? { id: task.comment.id } : {}),
+      body: waitingBody({ taskId: task.id, ...pub(deps) }, task.spec?.branch ?? '', ahead, head?.jobId),
+      synced: false,
+      attempts: 0,
+    },
+    open: true,
+    nextAt: Date.now(),
+  };
+  await deps.state.saveTask(waiting);
+  deps.wake();
+  return waiting;
+}
+
+export function pub(deps: ForgeDeps): { publicUrl?: string } {
+  return deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {};
+}
