@@ -13,6 +13,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import type { ArtifactStore } from '../artifacts/types.js';
+import { JOB_ID_PATTERN } from '../jobs/ids.js';
 import { parseJobSpec } from '../jobs/parseJobSpec.js';
 import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import type { JobStore } from '../store/types.js';
@@ -174,6 +175,13 @@ export async function buildServer(
   registerEventRoutes(app, deps);
   registerArtifactRoutes(app, deps);
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
+
+  // Links Drover writes elsewhere (PR bodies, forge comments) use plain paths; the dashboard routes by hash.
+  app.get('/jobs/:id', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    if (!JOB_ID_PATTERN.test(id)) return reply.code(404).send({ error: 'Not found', code: 'E_NOT_FOUND' });
+    return reply.redirect(`/#/jobs/${id}`, 302);
+  });
 
   const webRoot = opts.webRoot === undefined ? DEFAULT_WEB_ROOT : opts.webRoot;
   if (webRoot && existsSync(`${webRoot}/index.html`)) {
