@@ -53,7 +53,13 @@ export function addSpecOptions(cmd: Command): Command {
     )
     .option('--review-cmd <command>', 'reviewer command for --review-agent command')
     .option('--review-cycles <n>', 'review/fix cycles before needs_human (default 3)')
-    .option('--user-id <id>', 'use this user’s stored git token (Redis backend)');
+    .option('--user-id <id>', 'use this user’s stored git token (Redis backend)')
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'review: only review --branch against --base with the reviewer (read-only), recording a verdict',
+      ).choices(['change', 'review']),
+    );
 }
 
 export interface SpecFlags {
@@ -85,6 +91,7 @@ export interface SpecFlags {
   reviewCmd?: string;
   reviewCycles?: string;
   userId?: string;
+  mode?: string;
 }
 
 /** Spec field → the flag a CLI user typed, for error messages. */
@@ -151,6 +158,7 @@ export async function specFromFlags(flags: SpecFlags): Promise<JobSpecInput> {
   set('reviewCmd', flags.reviewCmd);
   set('reviewCycles', num(flags.reviewCycles));
   set('userId', flags.userId);
+  set('mode', flags.mode);
   if (spec.agent === undefined && spec.agentCmd !== undefined) spec.agent = 'command';
   return spec as JobSpecInput;
 }
