@@ -48,9 +48,12 @@ export async function tickPlan(deps: OrchestratorDeps, name: string): Promise<vo
     await followRuns(deps, plan, emit, fx, now);
     if (!plan.paused) {
       retryAfterCooldown(plan, emit, now);
-      promote(plan, emit);
-      await dispatch(deps, plan, emit, fx);
-      promote(plan, emit);
+      // Promoting refills the buffer, dispatching drains it: repeat while either makes progress.
+      for (let round = 0; round <= plan.tasks.length; round++) {
+        const promoted = promote(plan, emit);
+        const started = await dispatch(deps, plan, emit, fx);
+        if (promoted === 0 && started === 0) break;
+      }
     }
     const finished = plan.tasks.every((t) => t.status === 'done') && !plan.runs.some(isActiveRun);
     if (finished && !plan.completedAt) {
@@ -311,11 +314,12 @@ function retryAfterCooldown(plan: PlanState, emit: Emit, now: number): void {
 }
 
 /** Keeps `readyBuffer` tasks ready: backlog tasks whose dependencies are all done, by priority. */
-function promote(plan: PlanState, emit: Emit): void {
-  if (!plan.settings.autoPromote) return;
+function promote(plan: PlanState, emit: Emit): number {
+  if (!plan.settings.autoPromote) return 0;
   let ready = plan.tasks.filter((t) => t.status === 'ready').length;
+  let promoted = 0;
   for (const task of byPriority(plan.tasks)) {
-    if (ready >= plan.settings.readyBuffer) return;
+    if (ready >= plan.settings.readyBuffer) break;
     if (task.status !== 'backlog' || !dependenciesDone(plan, task)) continue;
     emit({
       type: 'task.ready',
@@ -323,12 +327,15 @@ function promote(plan: PlanState, emit: Emit): void {
       data: { ...moveTask(task, 'ready', 'orchestrator'), by: 'orchestrator' },
     });
     ready++;
+    promoted++;
   }
+  return promoted;
 }
 
 /** Fix-ups first (they finish work in review), then reviews, then new work; never above the caps. */
-async function dispatch(deps: OrchestratorDeps, plan: PlanState, emit: Emit, fx: Effect[]): Promise<void> {
+async function dispatch(deps: OrchestratorDeps, plan: PlanState, emit: Emit, fx: Effect[]): Promise<number> {
   const { maxExecutors, maxReviewers } = plan.settings;
+  const before = plan.runs.length;
   const idle = (t: TaskState) => activeRuns(plan, { task: t.id }).length === 0;
   const tasks = byPriority(plan.tasks);
   for (const task of tasks.filter((t) => t.status === 'in_review' && t.feedback && idle(t))) {
@@ -343,6 +350,7 @@ async function dispatch(deps: OrchestratorDeps, plan: PlanState, emit: Emit, fx:
     if (activeRuns(plan, { role: 'executor' }).length >= maxExecutors) break;
     await startExecutor(deps, plan, task, emit, fx);
   }
+  return plan.runs.length - before;
 }
 
 async function startExecutor(
