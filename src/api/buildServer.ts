@@ -47,6 +47,8 @@ export interface ServerOptions {
   version?: string;
   /** Parses submitted specs (default: no repo defaults). */
   resolveSpec?: SpecResolver;
+  /** More route sets (intakes such as plans register theirs), given the shared route dependencies. */
+  routes?: ((app: FastifyInstance, deps: ApiDeps) => void)[];
 }
 
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -170,6 +172,7 @@ export async function buildServer(
   registerJobRoutes(app, deps, { createPerMinute: opts.createPerMinute ?? 60 });
   registerEventRoutes(app, deps);
   registerArtifactRoutes(app, deps);
+  for (const register of opts.routes ?? []) register(app, deps);
 
   const webRoot = opts.webRoot === undefined ? DEFAULT_WEB_ROOT : opts.webRoot;
   if (webRoot && existsSync(`${webRoot}/index.html`)) {

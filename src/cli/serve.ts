@@ -8,9 +8,12 @@ import { openArtifactStore } from '../artifacts/openArtifactStore.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
+import { planRoutes } from '../plans/api/planRoutes.js';
 import { Runner } from '../runner/Runner.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
+import { startPlanOrchestrator } from './planOrchestrator.js';
+import { openPlansFromFlags } from './planStores.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
 import { version } from './version.js';
 
@@ -22,6 +25,7 @@ interface ServeFlags extends StoreFlags {
   drainTimeout: string;
   apiTokenFile?: string;
   rateLimit: string;
+  plans: boolean;
 }
 
 const whole = (min: number, max: number) =>
@@ -75,7 +79,8 @@ export function registerServe(program: Command): void {
     .option(
       '--git-token-env <name>',
       'read the git token from this environment variable (default DROVER_GIT_TOKEN)',
-    );
+    )
+    .option('--no-plans', 'run no plan orchestrator in this process (env DROVER_PLANS=off)');
   addStoreOptions(cmd).action(async (flags: ServeFlags) => {
     const opts = parseServeFlags(flags);
     const drainMs = parseDrainTimeout(flags.drainTimeout);
@@ -87,6 +92,7 @@ export function registerServe(program: Command): void {
       );
     }
     const { store, config } = await openFromFlags(flags);
+    const plans = await openPlansFromFlags(flags);
     const logger = createLogger();
     const metrics = new ServerMetrics(store, logger);
     const runner = flags.workers
@@ -101,12 +107,20 @@ export function registerServe(program: Command): void {
       createPerMinute: opts.rateLimit,
       resolveSpec: specResolver(config.repoDefaults),
       version: version(),
+      routes: [
+        planRoutes({
+          plans,
+          resolveSpec: specResolver(config.repoDefaults),
+          createPerMinute: opts.rateLimit,
+        }),
+      ],
     });
     try {
       await app.listen({ host: opts.host, port: opts.port });
     } catch (err) {
       await app.close();
       await store.close();
+      await plans.close();
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new ConfigError(`--host/--port: cannot listen on ${opts.host}:${opts.port} (${code})`);
     }
@@ -121,6 +135,7 @@ export function registerServe(program: Command): void {
       process.stderr.write('drover: no API tokens configured: the API is open to local clients only\n');
     }
 
+    const stopPlans = await startPlanOrchestrator(plans, store, config, logger, flags.plans);
     const running = runner?.start();
     let signals = 0;
     let resolveStopped: () => void;
@@ -138,8 +153,10 @@ export function registerServe(program: Command): void {
       // Stop accepting requests (open event streams end), drain the workers, then close the store.
       void (async () => {
         await app.close().catch((err) => logger.warn({ err }, 'server close failed'));
+        await stopPlans();
         await runner?.stop(drainMs);
         await running;
+        await plans.close();
         await store.close();
         resolveStopped();
       })();

@@ -180,7 +180,7 @@ async function readSpecFile(path: string): Promise<Record<string, unknown>> {
 }
 
 /** A local repository path becomes absolute (the runner may run elsewhere); URLs pass unchanged. */
-function localPathOrUrl(repo: string): string {
+export function localPathOrUrl(repo: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo) || repo.startsWith('-'))
     return repo;
   if (isAbsolute(repo) || existsSync(repo)) return resolve(repo);

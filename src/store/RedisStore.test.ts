@@ -65,7 +65,13 @@ describe('RedisStore', () => {
     expect((await store.get(job.id))!.phase).toBe('agent');
 
     expect(
-      await lease.finish({ status: 'succeeded', commit: 'abc', exitCode: 0, verdict: 'PASS', findings: 'ok' }),
+      await lease.finish({
+        status: 'succeeded',
+        commit: 'abc',
+        exitCode: 0,
+        verdict: 'PASS',
+        findings: 'ok',
+      }),
     ).toBe(true);
     expect(await lease.finish({ status: 'failed', errorKind: 'internal' })).toBe(true); // a retry of ours
     const done = (await store.get(job.id))!;
