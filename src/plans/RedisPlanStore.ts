@@ -139,7 +139,10 @@ export class RedisPlanStore implements PlanStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.race([this.client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await Promise.race([
+      this.client.quit().catch(() => undefined),
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
     this.client.disconnect();
   }
 }

@@ -11,7 +11,7 @@ export const ReworkComment = z.string().trim().min(1, 'must not be empty').max(1
 
 /** A person approves a task the reviewer passed: needs_human → done. */
 export async function approveTask(store: PlanStore, plan: string, id: string) {
-  return act(store, plan, id, (p, task, emit) => {
+  return act(store, plan, id, (_p, task, emit) => {
     const move = moveTask(task, 'done', 'person');
     task.feedback = null;
     emit({ type: 'task.done', task: task.id, data: { ...move, by: 'person' } });

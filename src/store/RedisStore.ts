@@ -334,7 +334,10 @@ export class RedisStore implements JobStore {
     this.closed = true;
     await this.ctx.patches.close();
     this.claimer.close();
-    await Promise.race([this.client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await Promise.race([
+      this.client.quit().catch(() => undefined),
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
     this.client.disconnect();
   }
 }

@@ -269,7 +269,12 @@ describe.each(['sqlite', 'redis'] as const)('plans on the %s store', (kind) => {
     // Every run is a job with its plan source; reviewer jobs carry their verdict in the job record.
     for (const t of final.tasks) {
       for (const run of t.runs) {
-        const job = (await (await api(`/api/jobs/${run.jobId}`)).json()) as Record<string, any>;
+        const job = (await (await api(`/api/jobs/${run.jobId}`)).json()) as {
+          source: unknown;
+          status: string;
+          verdict: string | null;
+          spec: { mode?: string; sandbox?: string; branch?: string };
+        };
         expect(job.source).toEqual({ intake: 'plan', plan: name, task: t.id, role: run.role });
         if (run.role === 'reviewer') {
           expect(job.spec).toMatchObject({

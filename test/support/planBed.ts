@@ -141,7 +141,10 @@ export function peakFromJobs(runs: RunView[], role: string): number {
     .sort((a, b) => a.t - b.t || a.d - b.d);
   let now = 0;
   let peak = 0;
-  for (const p of points) peak = Math.max(peak, (now += p.d));
+  for (const p of points) {
+    now += p.d;
+    peak = Math.max(peak, now);
+  }
   return peak;
 }
 

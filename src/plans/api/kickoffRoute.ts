@@ -8,7 +8,7 @@ import { isTerminal } from '../../jobs/JobStatus.js';
 import { sleep } from '../../util/sleep.js';
 import { applyPlan } from '../applyPlan.js';
 import { kickoff, PlannerError } from '../kickoff.js';
-import type { PlanRoutesOptions } from './planRoutes.js';
+import type { PlanRoutesOptions } from './PlanRoutesOptions.js';
 import { KickoffBody } from './planSchemas.js';
 
 const DEFAULT_PLANNER_TIMEOUT = '10m';

@@ -4,22 +4,14 @@ import { LastEventId, parseRequest } from '../../api/schemas.js';
 import { SECURITY_HEADERS } from '../../api/securityHeaders.js';
 import { SseConnection } from '../../api/sse.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
-import type { SpecResolver } from '../../jobs/resolveJobSpec.js';
 import { applyPlan } from '../applyPlan.js';
 import { parsePlan } from '../parsePlan.js';
 import { approveTask, promoteTask, retryTask, reworkTask, setPaused } from '../planActions.js';
 import { planSummary, planView } from '../planView.js';
-import type { PlanStore } from '../types.js';
 import { runKickoff } from './kickoffRoute.js';
+import type { PlanRoutesOptions } from './PlanRoutesOptions.js';
 import { LedgerQuery, PlanEventsQuery, PlanParams, ReworkBody, TaskParams } from './planSchemas.js';
 import { streamPlanEvents } from './streamPlanEvents.js';
-
-export interface PlanRoutesOptions {
-  plans: PlanStore;
-  resolveSpec: SpecResolver;
-  /** Plan creations and kickoffs per client per minute. */
-  createPerMinute: number;
-}
 
 /** The plans' HTTP API under /api/plans (same auth as the rest of /api); see the OpenAPI document. */
 export function planRoutes(opts: PlanRoutesOptions): (app: FastifyInstance, deps: ApiDeps) => void {
