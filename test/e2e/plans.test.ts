@@ -21,7 +21,7 @@ import { type RedisServer, startRedisServer } from '../support/redisServer.js';
 // Plans end to end, on the embedded store and on Redis: `drover serve` runs the orchestrator and the
 // workers, the test plays the person through the CLI and the HTTP API, and every assertion reads the
 // ledger, the job records and the git state left behind. Agents are shell commands; the reviewer is a
-// scripted command too. Settings are short (cooldown 1s, watchdog 20s) to keep the suite CI-sized.
+// scripted command too. Settings are short (cooldown 1s, watchdog 30s) to keep the suite CI-sized.
 
 const ENV = {
   DROVER_PLAN_TICK: '300ms',
@@ -66,6 +66,7 @@ describe.each(['sqlite', 'redis'] as const)('plans on the %s store', (kind) => {
       args: ['--concurrency', '3', '--drain-timeout', '5s', ...storeArgs],
       env: ENV,
     });
+    bed.apiUrl = server.url;
   });
   afterAll(async () => {
     await server?.stop();
@@ -88,7 +89,7 @@ describe.each(['sqlite', 'redis'] as const)('plans on the %s store', (kind) => {
         readyBuffer: 2,
         reviewCycles: 2,
         retryCooldown: '1s',
-        watchdog: '20s',
+        watchdog: '30s',
         maxRetries: 2,
       },
       tasks: [

@@ -50,6 +50,8 @@ export interface PlanView {
 
 export class PlanBed {
   readonly dir = mkdtempSync(join(tmpdir(), 'drover-plans-'));
+  /** When set, status reads and approvals go through this server's API (faster than a CLI process). */
+  apiUrl: string | undefined;
 
   /** `storeArgs`: --data-dir DIR, or --redis URL --redis-prefix P. */
   constructor(
@@ -76,7 +78,24 @@ export class PlanBed {
   }
 
   async status(plan: string): Promise<PlanView> {
+    if (this.apiUrl) {
+      const res = await fetch(`${this.apiUrl}/api/plans/${plan}`, { headers: auth });
+      if (res.status !== 200) throw new Error(`GET /api/plans/${plan}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as PlanView;
+    }
     return (await this.ok(['status', plan, '--json'])) as PlanView;
+  }
+
+  async approve(plan: string, task: string): Promise<void> {
+    if (!this.apiUrl) {
+      await this.ok(['approve', plan, task]);
+      return;
+    }
+    const res = await fetch(`${this.apiUrl}/api/plans/${plan}/tasks/${task}/approve`, {
+      method: 'POST',
+      headers: auth,
+    });
+    if (res.status !== 200) throw new Error(`approve ${task}: ${res.status} ${await res.text()}`);
   }
 
   async events(plan: string): Promise<PlanEvent[]> {
@@ -103,7 +122,7 @@ export class PlanBed {
         if (opts.done(view)) return view;
         for (const task of view.tasks) {
           if (opts.decide && (await opts.decide(task, view))) continue;
-          if (task.status === 'needs_human') await this.ok(['approve', plan, task.id]);
+          if (task.status === 'needs_human') await this.approve(plan, task.id);
         }
         await new Promise((r) => setTimeout(r, 300));
         return undefined;
