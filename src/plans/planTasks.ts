@@ -1,5 +1,13 @@
 import { NotFoundError } from '../errors.js';
-import { isActiveRun, type PlanState, type RunRecord, type RunRole, type TaskState } from './PlanState.js';
+import type { Emit } from './mutatePlan.js';
+import {
+  type FailureClass,
+  isActiveRun,
+  type PlanState,
+  type RunRecord,
+  type RunRole,
+  type TaskState,
+} from './PlanState.js';
 import type { Actor, TaskStatus } from './TaskStatus.js';
 import { assertMove } from './taskMoves.js';
 
@@ -43,4 +51,29 @@ export function moveTask(
 
 export function taskBranch(plan: string, task: string): string {
   return `drover/${plan}/${task}`;
+}
+
+/** Blocks a task (from any status but done) and says why; the reason names the failure. */
+export function block(
+  task: TaskState,
+  cls: FailureClass,
+  errorKind: string,
+  reason: string,
+  emit: Emit,
+  jobId?: string,
+) {
+  if (task.status === 'blocked' || task.status === 'done') return;
+  const move = moveTask(task, 'blocked', 'orchestrator');
+  task.blocked = {
+    classification: cls,
+    errorKind,
+    reason,
+    at: task.statusSince,
+    ...(jobId ? { jobId } : {}),
+  };
+  emit({
+    type: 'task.blocked',
+    task: task.id,
+    data: { ...move, classification: cls, errorKind, reason, ...(jobId ? { jobId } : {}) },
+  });
 }

@@ -1,3 +1,6 @@
+import type { Logger } from 'pino';
+import type { SpecResolver } from '../jobs/resolveJobSpec.js';
+import type { JobStore } from '../store/types.js';
 import type { PlanEvent } from './PlanEvent.js';
 import type { PlanDoc, PlanState, RunRecord } from './PlanState.js';
 
@@ -40,3 +43,15 @@ export interface BranchInspector {
   /** True when `branch` is gone from the remote or its head is contained in `base` (null: the default branch). */
   isMerged(repo: string, branch: string, base: string | null): Promise<boolean>;
 }
+
+/** What a plan's orchestrator works with (the job store is the runner's port). */
+export interface OrchestratorDeps {
+  plans: PlanStore;
+  jobs: JobStore;
+  resolveSpec: SpecResolver;
+  inspector: BranchInspector;
+  logger: Logger;
+}
+
+/** Done after the plan is saved: the job store hears only of what the saved plan already records. */
+export type Effect = { kind: 'enqueue'; run: RunRecord; plan: string } | { kind: 'cancel'; jobId: string };
