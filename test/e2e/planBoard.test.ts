@@ -192,6 +192,14 @@ describe('plan board', () => {
       await card(page, 'done', id).waitFor(WAIT);
     }
     await page.locator('h1 .badge', { hasText: 'done' }).waitFor(WAIT);
+    // delta was stacked on alpha (done, not merged): its PR targets alpha's branch; the others target main.
+    const pulls = Object.fromEntries(github.pulls.map((p) => [p.head, p.base]));
+    expect(pulls).toEqual({
+      'drover/board/alpha': 'main',
+      'drover/board/beta': 'main',
+      'drover/board/gamma': 'main',
+      'drover/board/delta': 'drover/board/alpha',
+    });
     await page.screenshot({ path: join(SHOTS, 'plan-board-done.png'), fullPage: true });
 
     // A narrow screen scrolls the columns, not the page.
