@@ -217,3 +217,15 @@ export class ForgeApiError extends DroverError {
     this.status = status;
   }
 }
+
+/** A plan task cannot make the move asked for (a conflict with its status): names the task, from and to. */
+export class InvalidMoveError extends ConflictError {
+  constructor(
+    readonly task: string,
+    readonly from: string,
+    readonly to: string,
+    message: string,
+  ) {
+    super('E_INVALID_MOVE', message);
+  }
+}

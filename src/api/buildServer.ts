@@ -51,6 +51,8 @@ export interface ServerOptions {
   resolveSpec?: SpecResolver;
   /** More routes in their own encapsulated contexts (e.g. the forge webhooks, outside /api's auth). */
   plugins?: FastifyPluginAsync[];
+  /** More route sets (intakes such as plans register theirs), given the shared route dependencies. */
+  routes?: ((app: FastifyInstance, deps: ApiDeps) => void)[];
 }
 
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -175,6 +177,7 @@ export async function buildServer(
   registerEventRoutes(app, deps);
   registerArtifactRoutes(app, deps);
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
+  for (const register of opts.routes ?? []) register(app, deps);
 
   // Links Drover writes elsewhere (PR bodies, forge comments) use plain paths; the dashboard routes by hash.
   app.get('/jobs/:id', async (request, reply) => {

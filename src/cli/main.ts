@@ -29,6 +29,7 @@ const COMMANDS: [string, () => Promise<Register>][] = [
   ['artifacts', async () => (await import('./artifacts.js')).registerArtifacts],
   ['serve', async () => (await import('./serve.js')).registerServe],
   ['task-runner', async () => (await import('./taskRunner.js')).registerTaskRunner],
+  ['plan', async () => (await import('./plan.js')).registerPlan],
 ];
 const invoked = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
 const chosen = COMMANDS.filter(([name]) => name === invoked);

@@ -11,11 +11,14 @@ import { forgeJobCredentials } from '../forge/forgeJobCredentials.js';
 import { startForge } from '../forge/startForge.js';
 import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
+import { planRoutes } from '../plans/api/planRoutes.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
 import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
+import { startPlanOrchestrator } from './planOrchestrator.js';
+import { openPlansFromFlags } from './planStores.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
 import { version } from './version.js';
 
@@ -27,6 +30,7 @@ interface ServeFlags extends StoreFlags {
   drainTimeout: string;
   apiTokenFile?: string;
   rateLimit: string;
+  plans: boolean;
 }
 
 const whole = (min: number, max: number) =>
@@ -80,7 +84,8 @@ export function registerServe(program: Command): void {
     .option(
       '--git-token-env <name>',
       'read the git token from this environment variable (default DROVER_GIT_TOKEN)',
-    );
+    )
+    .option('--no-plans', 'run no plan orchestrator in this process (env DROVER_PLANS=off)');
   addStoreOptions(cmd).action(async (flags: ServeFlags) => {
     const opts = parseServeFlags(flags);
     const drainMs = parseDrainTimeout(flags.drainTimeout);
@@ -94,6 +99,7 @@ export function registerServe(program: Command): void {
     const logger = createLogger();
     const callbacks = callbackNotifier(logger);
     const { store, config } = await openFromFlags(flags);
+    const plans = await openPlansFromFlags(flags);
     const metrics = new ServerMetrics(store, logger);
     // Forge intake: webhooks, forge state, reporter; its jobs get tokens minted for their repository.
     const redisUrl = flags.redis ?? process.env.DROVER_REDIS_URL;
@@ -132,12 +138,20 @@ export function registerServe(program: Command): void {
       resolveSpec: specResolver(config.repoDefaults),
       version: version(),
       plugins: [forge.routes],
+      routes: [
+        planRoutes({
+          plans,
+          resolveSpec: specResolver(config.repoDefaults),
+          createPerMinute: opts.rateLimit,
+        }),
+      ],
     });
     try {
       await app.listen({ host: opts.host, port: opts.port });
     } catch (err) {
       await app.close();
       await forge.close();
+      await plans.close();
       await store.close();
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new ConfigError(`--host/--port: cannot listen on ${opts.host}:${opts.port} (${code})`);
@@ -162,6 +176,7 @@ export function registerServe(program: Command): void {
     }
     forge.start();
 
+    const stopPlans = await startPlanOrchestrator(plans, store, config, logger, flags.plans);
     const running = runner?.start();
     let signals = 0;
     let resolveStopped: () => void;
@@ -179,10 +194,12 @@ export function registerServe(program: Command): void {
       // Stop accepting requests (open event streams end), drain the workers, then close the store.
       void (async () => {
         await app.close().catch((err) => logger.warn({ err }, 'server close failed'));
+        await stopPlans();
         await runner?.stop(drainMs);
         await running;
         await callbacks.drain(CALLBACK_DRAIN_MS);
         await forge.close().catch((err) => logger.warn({ err }, 'forge close failed'));
+        await plans.close();
         await store.close();
         resolveStopped();
       })();

@@ -54,7 +54,13 @@ export function addSpecOptions(cmd: Command): Command {
     .option('--review-cmd <command>', 'reviewer command for --review-agent command')
     .option('--review-cycles <n>', 'review/fix cycles before needs_human (default 3)')
     .option('--user-id <id>', 'use this user’s stored git token (Redis backend)')
-    .option('--callback-url <url>', 'POST signed start/end notices for the job to this URL');
+    .option('--callback-url <url>', 'POST signed start/end notices for the job to this URL')
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'review: only review --branch against --base with the reviewer (read-only), recording a verdict',
+      ).choices(['change', 'review']),
+    );
 }
 
 export interface SpecFlags {
@@ -87,6 +93,7 @@ export interface SpecFlags {
   reviewCycles?: string;
   userId?: string;
   callbackUrl?: string;
+  mode?: string;
 }
 
 /** Spec field → the flag a CLI user typed, for error messages. */
@@ -155,6 +162,7 @@ export async function specFromFlags(flags: SpecFlags): Promise<JobSpecInput> {
   set('reviewCycles', num(flags.reviewCycles));
   set('userId', flags.userId);
   set('callbackUrl', flags.callbackUrl);
+  set('mode', flags.mode);
   if (spec.agent === undefined && spec.agentCmd !== undefined) spec.agent = 'command';
   return spec as JobSpecInput;
 }
@@ -176,7 +184,7 @@ async function readSpecFile(path: string): Promise<Record<string, unknown>> {
 }
 
 /** A local repository path becomes absolute (the runner may run elsewhere); URLs pass unchanged. */
-function localPathOrUrl(repo: string): string {
+export function localPathOrUrl(repo: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo) || repo.startsWith('-'))
     return repo;
   if (isAbsolute(repo) || existsSync(repo)) return resolve(repo);

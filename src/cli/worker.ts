@@ -10,11 +10,14 @@ import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
+import { startPlanOrchestrator } from './planOrchestrator.js';
+import { openPlansFromFlags } from './planStores.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
 
 interface WorkerFlags extends StoreFlags, DeliveryFlags {
   concurrency: string;
   drainTimeout: string;
+  plans: boolean;
 }
 
 export function registerWorker(program: Command): void {
@@ -30,7 +33,8 @@ export function registerWorker(program: Command): void {
     .option(
       '--git-token-env <name>',
       'read the git token from this environment variable (default DROVER_GIT_TOKEN)',
-    );
+    )
+    .option('--no-plans', 'run no plan orchestrator in this process (env DROVER_PLANS=off)');
   addDeliveryOptions(addStoreOptions(cmd)).action(async (flags: WorkerFlags) => {
     const concurrency = Number(flags.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
@@ -44,6 +48,7 @@ export function registerWorker(program: Command): void {
     const logger = createLogger();
     const callbacks = callbackNotifier(logger);
     const { store, config } = await openFromFlags(flags);
+    const plans = await openPlansFromFlags(flags);
     const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
       concurrency,
       observer: callbacks,
@@ -61,12 +66,15 @@ export function registerWorker(program: Command): void {
         { signal: sig, inFlight: runner.jobsInFlight },
         signals === 1 ? 'draining' : 'stopping now',
       );
-      void runner.stop(signals === 1 ? drainMs : 0);
+      void stopPlans().finally(() => runner.stop(signals === 1 ? drainMs : 0));
     };
+    const stopPlans = await startPlanOrchestrator(plans, store, config, logger, flags.plans);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     await runner.start();
     await callbacks.drain(signals > 1 ? 0 : CALLBACK_DRAIN_MS);
+    await stopPlans();
+    await plans.close();
     await store.close();
     process.exitCode = runner.interrupted > 0 ? EXIT.failed : EXIT.ok;
   });

@@ -62,6 +62,42 @@ export async function jobTrailers(git: Git, dir: string, range: string): Promise
     .filter(Boolean);
 }
 
+/**
+ * Where an earlier attempt of `jobId` started on `ref`: the newest commit before that attempt's first
+ * commit that carries another job's trailer, else `baseSha`. Commits without a trailer (the agent's
+ * own) belong to the Drover commit that follows them. Undefined when no commit in range is the job's.
+ */
+export async function jobStartPoint(
+  git: Git,
+  dir: string,
+  baseSha: string,
+  ref: string,
+  jobId: string,
+): Promise<string | undefined> {
+  const out = await git.out(
+    [
+      'log',
+      '--reverse',
+      '--first-parent',
+      '--format=%H %(trailers:key=Drover-Job,valueonly,separator=%x2C)',
+      `${baseSha}..${ref}`,
+    ],
+    { cwd: dir },
+  );
+  let start = baseSha;
+  for (const line of out.split('\n')) {
+    const [sha, trailers = ''] = line.trim().split(' ');
+    if (!sha) continue;
+    const jobs = trailers
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (jobs.includes(jobId)) return start;
+    if (jobs.length > 0) start = sha;
+  }
+  return undefined;
+}
+
 export interface CommitOptions {
   message: string;
   authorName: string;

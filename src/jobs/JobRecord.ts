@@ -2,6 +2,7 @@ import type { ErrorKind } from './ErrorKind.js';
 import type { JobSource } from './JobSource.js';
 import type { JobSpec } from './JobSpec.js';
 import type { JobStatus } from './JobStatus.js';
+import type { ReviewVerdict } from './ReviewVerdict.js';
 
 /** A job as stored and reported (CLI --json, API, Redis hash). Timestamps are ISO-8601 strings. */
 export interface JobRecord {
@@ -29,6 +30,10 @@ export interface JobRecord {
   phase: string | null;
   /** The intake that created the job (CLI, API, forge...) and what asked for it; null when unknown. */
   source: JobSource | null;
+  /** The last review's verdict (review-only jobs, and jobs with the reviewer loop); null without one. */
+  verdict: ReviewVerdict | null;
+  /** The last review's findings (masked, bounded); null without a review. */
+  findings: string | null;
   cancelRequested: boolean;
 }
 
@@ -46,6 +51,8 @@ export type JobPatch = Partial<
     | 'phase'
     | 'errorKind'
     | 'errorMessage'
+    | 'verdict'
+    | 'findings'
   >
 >;
 

@@ -97,10 +97,14 @@ export const JobSpecFields = z.strictObject({
   reviewCycles: z.number().int().min(1).max(5).optional(),
   // Signed start/end notices (X-Drover-Signature), whatever the intake.
   callbackUrl: CallbackUrl.optional(),
+  // `review`: review-only job — the reviewer judges `branch` against `baseRef` and records a verdict;
+  // nothing is committed or pushed.
+  mode: z.enum(['change', 'review']).optional(),
 });
 
 export const JobSpec = JobSpecFields.superRefine((spec, ctx) => {
-  if (spec.agent === 'command' && !spec.agentCmd) {
+  // A review-only job runs only the reviewer, whose command may be reviewCmd.
+  if (spec.agent === 'command' && !spec.agentCmd && !(spec.mode === 'review' && spec.reviewCmd)) {
     ctx.addIssue({ code: 'custom', path: ['agentCmd'], message: 'is required when agent is "command"' });
   }
   if (spec.agent !== 'command' && spec.agentCmd) {
@@ -110,8 +114,20 @@ export const JobSpec = JobSpecFields.superRefine((spec, ctx) => {
       message: 'is only allowed when agent is "command"',
     });
   }
+  if (spec.mode === 'review' && !spec.branch) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['branch'],
+      message: 'is required when mode is "review" (the branch to review)',
+    });
+  }
   const reviewAgent = spec.reviewAgent ?? spec.agent;
-  if (spec.review && reviewAgent === 'command' && !spec.reviewCmd && !spec.agentCmd) {
+  if (
+    (spec.review || spec.mode === 'review') &&
+    reviewAgent === 'command' &&
+    !spec.reviewCmd &&
+    !spec.agentCmd
+  ) {
     ctx.addIssue({
       code: 'custom',
       path: ['reviewCmd'],

@@ -137,6 +137,7 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
     ...(ctx.turns !== undefined ? { turns: ctx.turns } : {}),
     ...(error ? { errorKind: error.kind, errorMessage: masker.mask(error.message) } : {}),
     ...exitCodeOf(ctx, error),
+    ...reviewOf(ctx),
   };
   output.system(
     error
@@ -190,6 +191,12 @@ function finishedRecord(job: JobRecord, outcome: JobOutcome): JobRecord {
     finishedAt,
     durationMs: Date.parse(finishedAt) - Date.parse(startedAt),
   } as JobRecord;
+}
+
+/** The last review's verdict and findings (already masked), when the job had a review. */
+function reviewOf(ctx: JobContext): { verdict?: JobOutcome['verdict']; findings?: string } {
+  const review = ctx.delivery?.reviews.at(-1);
+  return review ? { verdict: review.outcome, findings: review.findings } : {};
 }
 
 function exitCodeOf(ctx: JobContext, error: DroverError | undefined): { exitCode?: number } {

@@ -64,7 +64,15 @@ describe('RedisStore', () => {
     await store.update(job.id, { phase: 'agent', costUsd: 0.5 });
     expect((await store.get(job.id))!.phase).toBe('agent');
 
-    expect(await lease.finish({ status: 'succeeded', commit: 'abc', exitCode: 0 })).toBe(true);
+    expect(
+      await lease.finish({
+        status: 'succeeded',
+        commit: 'abc',
+        exitCode: 0,
+        verdict: 'PASS',
+        findings: 'ok',
+      }),
+    ).toBe(true);
     expect(await lease.finish({ status: 'failed', errorKind: 'internal' })).toBe(true); // a retry of ours
     const done = (await store.get(job.id))!;
     expect(done).toMatchObject({
@@ -73,7 +81,10 @@ describe('RedisStore', () => {
       exitCode: 0,
       costUsd: 0.5,
       phase: null,
+      verdict: 'PASS',
+      findings: 'ok',
     });
+    expect(await raw.hmget(`${p}job:${job.id}`, 'verdict', 'findings')).toEqual(['PASS', 'ok']);
     expect(done.finishedAt).not.toBeNull();
     expect(await raw.xlen(`${p}jobs:stream`)).toBe(0);
     expect(await raw.xpending(`${p}jobs:stream`, 'jobs:stream:runners')).toEqual([0, null, null, null]);

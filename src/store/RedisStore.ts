@@ -339,7 +339,10 @@ export class RedisStore implements JobStore {
     this.closed = true;
     await this.ctx.patches.close();
     this.claimer.close();
-    await Promise.race([this.client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    await Promise.race([
+      this.client.quit().catch(() => undefined),
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
     this.client.disconnect();
   }
 }

@@ -27,10 +27,19 @@ describe('SqliteStore', () => {
     const lease = await store.claim('r1', { leaseMs: 10_000, waitMs: 0 });
     expect(lease?.job).toMatchObject({ id: job.id, status: 'running', attempts: 1, runnerId: 'r1' });
     expect(await store.claim('r2', { leaseMs: 10_000, waitMs: 0 })).toBeUndefined();
-    expect(await lease!.finish({ status: 'succeeded', commit: 'abc' })).toBe(true);
+    expect(job).toMatchObject({ verdict: null, findings: null });
+    expect(
+      await lease!.finish({ status: 'succeeded', commit: 'abc', verdict: 'FAIL', findings: 'no tests' }),
+    ).toBe(true);
     expect(await lease!.finish({ status: 'failed', errorKind: 'internal' })).toBe(false);
     const done = await store.get(job.id);
-    expect(done).toMatchObject({ status: 'succeeded', commit: 'abc', errorKind: null });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      commit: 'abc',
+      errorKind: null,
+      verdict: 'FAIL',
+      findings: 'no tests',
+    });
     expect(done!.durationMs).toBeGreaterThanOrEqual(0);
   });
 

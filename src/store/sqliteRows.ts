@@ -4,6 +4,7 @@ import { parseStoredSource } from '../jobs/JobSource.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
 import type { JobStatus } from '../jobs/JobStatus.js';
 import type { OutputEntry, OutputStream } from '../jobs/OutputEntry.js';
+import { ReviewVerdict } from '../jobs/ReviewVerdict.js';
 
 export interface JobRow {
   id: string;
@@ -30,6 +31,8 @@ export interface JobRow {
   cancel_requested: number;
   lease_until: number | null;
   source: string | null;
+  verdict: string | null;
+  findings: string | null;
 }
 
 export function rowToJob(row: JobRow): JobRecord {
@@ -56,6 +59,8 @@ export function rowToJob(row: JobRow): JobRecord {
     prUrl: row.pr_url,
     phase: row.phase,
     source: parseStoredSource(row.source),
+    verdict: ReviewVerdict.safeParse(row.verdict).data ?? null,
+    findings: row.findings,
     cancelRequested: row.cancel_requested === 1,
   };
 }
@@ -88,4 +93,6 @@ export const PATCH_COLUMNS = {
   phase: 'phase',
   errorKind: 'error_kind',
   errorMessage: 'error_message',
+  verdict: 'verdict',
+  findings: 'findings',
 } as const;

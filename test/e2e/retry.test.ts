@@ -98,4 +98,61 @@ describe('retries and existing branches', () => {
     expect((await commitLog(repo.bareDir, 'main..feature/shared')).map((x) => x.sha)).toEqual([c.commit]);
     expect(await readFileAtRef(repo.bareDir, 'feature/shared', 'one.txt')).toBeUndefined();
   });
+
+  it('a retry of a follow-up job starts again where that job began, keeping the commits it continued', async () => {
+    const dataDir = join(root, 'data3');
+    const run = async (...args: string[]) =>
+      JSON.parse(
+        (
+          await runDrover([
+            'run',
+            '--repo',
+            repo.bareDir,
+            '--branch',
+            'feature/stacked',
+            '--json',
+            '--data-dir',
+            dataDir,
+            ...args,
+          ])
+        ).stdout,
+      );
+    const a = await run('--prompt', 'first', '--agent-cmd', 'echo one > one.txt');
+    // The follow-up commits once itself (no trailer) and leaves more for Drover's commit.
+    const b = await run(
+      '--prompt',
+      'follow-up',
+      '--agent-cmd',
+      'echo two > two.txt && git add two.txt && git -c user.name=a -c user.email=a@x commit -qm own && date +%s%N > stamp.txt',
+    );
+    expect([a.status, b.status]).toEqual(['succeeded', 'succeeded']);
+    expect(await commitLog(repo.bareDir, 'main..feature/stacked')).toHaveLength(3);
+    const db = new Database(join(dataDir, 'drover.db'));
+    db.prepare(`UPDATE jobs SET status = 'queued', finished_at = NULL, runner_id = NULL WHERE id = ?`).run(
+      b.id,
+    );
+    db.close();
+
+    const worker = spawnDrover(['worker', '--data-dir', dataDir]);
+    const retried = await waitFor(
+      async () => {
+        const s = JSON.parse((await runDrover(['status', b.id, '--json', '--data-dir', dataDir])).stdout);
+        return s.status === 'queued' || s.status === 'running' ? undefined : s;
+      },
+      60_000,
+      'the retry to finish',
+    );
+    worker.child.kill('SIGTERM');
+    await worker.done;
+    expect(retried).toMatchObject({ status: 'succeeded', attempts: 2 });
+    const log = await commitLog(repo.bareDir, 'main..feature/stacked');
+    // The first job's commit is kept; the retry replaced only its own two commits.
+    expect(log.map((c) => c.subject)).toEqual([log[0]!.subject, 'own', log[2]!.subject]);
+    expect(log[2]!.sha).toBe(a.commit);
+    expect(log[0]!.sha).toBe(retried.commit);
+    expect(retried.commit).not.toBe(b.commit);
+    expect(await readFileAtRef(repo.bareDir, 'feature/stacked', 'one.txt')).toBe('one\n');
+    const retryLog = (await runDrover(['logs', b.id, '--data-dir', dataDir])).stdout;
+    expect(retryLog).toContain(`starting again from ${a.commit.slice(0, 12)}, where that attempt began`);
+  });
 });

@@ -1,11 +1,12 @@
-import { fetchBranch, jobTrailers, remoteBranchSha } from '../../git/repoOps.js';
+import { fetchBranch, jobStartPoint, remoteBranchSha } from '../../git/repoOps.js';
 import type { JobContext } from '../../pipeline/JobContext.js';
 import { cloneWithCache } from '../../workspace/cloneWithCache.js';
 
 /**
  * Clones the base and puts the job's branch in place. When the branch already exists on the remote:
- * a follow-up job continues it (fixups on an open PR); a retry of this same job, or --reset-branch,
- * starts again from the base and replaces it with a lease-guarded force push.
+ * a follow-up job continues it (fixups on an open PR); a retry of this same job starts again from where
+ * its first attempt started (the base, or the commits of earlier jobs it continued), and --reset-branch
+ * from the base; either replaces the branch with a lease-guarded force push.
  */
 export async function checkout(ctx: JobContext): Promise<void> {
   const ws = ctx.workspace!;
@@ -28,12 +29,13 @@ export async function checkout(ctx: JobContext): Promise<void> {
   let startPoint = 'HEAD';
   if (remoteSha && !ctx.spec.resetBranch) {
     await fetchBranch(git, dir, ctx.branch, ctx.authEnv);
-    const ownedByThisJob = (await jobTrailers(git, dir, `${clone.baseSha}..origin/${ctx.branch}`)).includes(
-      ctx.job.id,
-    );
-    if (ownedByThisJob) {
+    const earlier = await jobStartPoint(git, dir, clone.baseSha, `origin/${ctx.branch}`, ctx.job.id);
+    if (earlier !== undefined) {
+      if (earlier !== clone.baseSha) startPoint = earlier;
       ctx.output.system(
-        `Branch ${ctx.branch} holds an earlier attempt of this job; starting again from the base`,
+        `Branch ${ctx.branch} holds an earlier attempt of this job; starting again from ${
+          earlier === clone.baseSha ? 'the base' : `${earlier.slice(0, 12)}, where that attempt began`
+        }`,
       );
     } else {
       startPoint = `origin/${ctx.branch}`;

@@ -6,6 +6,7 @@ import { parseStoredSource } from '../../jobs/JobSource.js';
 import type { JobSpec } from '../../jobs/JobSpec.js';
 import { JobStatus } from '../../jobs/JobStatus.js';
 import { parseJobSpecJson } from '../../jobs/parseJobSpec.js';
+import { ReviewVerdict } from '../../jobs/ReviewVerdict.js';
 
 /**
  * Hash `job:{id}` as stored: every value a string, '' or absent meaning null. Producers may write only
@@ -76,6 +77,8 @@ export function hashToJob(id: string, h: RedisJobHash, spec: JobSpec = specForDi
     prUrl: str(h.prUrl),
     phase: str(h.phase),
     source: parseStoredSource(h.source),
+    verdict: ReviewVerdict.safeParse(h.verdict).data ?? null,
+    findings: str(h.findings),
     cancelRequested: h.cancelRequested === '1',
   };
 }
@@ -91,6 +94,8 @@ const PATCH_FIELDS = [
   'phase',
   'errorKind',
   'errorMessage',
+  'verdict',
+  'findings',
 ] as const satisfies readonly (keyof JobPatch)[];
 
 /** A patch as flat field/value pairs for the scripts ('' clears a field; undefined leaves it alone). */

@@ -15,7 +15,10 @@ interface Message {
 }
 
 /** Splits an SSE byte stream into messages (https://html.spec.whatwg.org/#event-stream-interpretation). */
-async function readEvents(body: ReadableStream<Uint8Array>, onMessage: (m: Message) => void): Promise<void> {
+export async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  onMessage: (m: Message) => void,
+): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';

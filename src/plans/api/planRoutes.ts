@@ -1,0 +1,122 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../../api/ApiDeps.js';
+import { LastEventId, parseRequest } from '../../api/schemas.js';
+import { SECURITY_HEADERS } from '../../api/securityHeaders.js';
+import { SseConnection } from '../../api/sse.js';
+import { InvalidInputError, NotFoundError } from '../../errors.js';
+import { applyPlan } from '../applyPlan.js';
+import { parsePlan } from '../parsePlan.js';
+import { approveTask, promoteTask, retryTask, reworkTask, setPaused } from '../planActions.js';
+import { planSummary, planView } from '../planView.js';
+import { runKickoff } from './kickoffRoute.js';
+import type { PlanRoutesOptions } from './PlanRoutesOptions.js';
+import { LedgerQuery, PlanEventsQuery, PlanParams, ReworkBody, TaskParams } from './planSchemas.js';
+import { streamPlanEvents } from './streamPlanEvents.js';
+
+/** The plans' HTTP API under /api/plans (same auth as the rest of /api); see the OpenAPI document. */
+export function planRoutes(opts: PlanRoutesOptions): (app: FastifyInstance, deps: ApiDeps) => void {
+  const { plans } = opts;
+  const limited = { config: { rateLimit: { max: opts.createPerMinute, timeWindow: 60_000 } } };
+  const mustGet = async (name: string) => {
+    const plan = await plans.get(name);
+    if (!plan) throw new NotFoundError(`No plan named ${name}.`);
+    return plan;
+  };
+  return (app, deps) => {
+    app.get('/api/plans', async () => ({ plans: (await plans.list()).map(planSummary) }));
+
+    app.post('/api/plans', limited, async (request, reply) => {
+      if (request.body === undefined) {
+        throw new InvalidInputError('body: a plan JSON object is required', [
+          { path: 'body', message: 'a plan JSON object is required' },
+        ]);
+      }
+      const result = await applyPlan(plans, parsePlan(request.body), opts.resolveSpec);
+      request.log.info(
+        { plan: result.name, created: result.created, added: result.added.length },
+        'plan applied',
+      );
+      return reply
+        .code(result.created ? 201 : 200)
+        .header('location', `/api/plans/${result.name}`)
+        .send(result);
+    });
+
+    app.post('/api/plans/kickoff', limited, async (request, reply) => {
+      const { status, body } = await runKickoff(request, reply, deps, opts);
+      return reply.code(status).send(body);
+    });
+
+    app.get('/api/plans/:name', async (request) => {
+      const { name } = parseRequest(PlanParams, request.params, 'path');
+      return planView(await mustGet(name), await plans.leaseHolder(name));
+    });
+
+    for (const [action, paused] of [
+      ['pause', true],
+      ['resume', false],
+    ] as const) {
+      app.post(`/api/plans/:name/${action}`, async (request) => {
+        const { name } = parseRequest(PlanParams, request.params, 'path');
+        await mustGet(name);
+        const plan = await setPaused(plans, name, paused);
+        request.log.info({ plan: name }, `plan ${action}d`);
+        return planView(plan, await plans.leaseHolder(name));
+      });
+    }
+
+    const taskActions = {
+      approve: (name: string, task: string) => approveTask(plans, name, task),
+      retry: (name: string, task: string) => retryTask(plans, name, task),
+      promote: (name: string, task: string) => promoteTask(plans, name, task),
+      rework: (name: string, task: string, body: unknown) =>
+        reworkTask(plans, name, task, parseRequest(ReworkBody, body, 'body').comment),
+    };
+    for (const [action, act] of Object.entries(taskActions)) {
+      app.post(`/api/plans/:name/tasks/:task/${action}`, async (request) => {
+        const { name, task } = parseRequest(TaskParams, request.params, 'path');
+        const view = await act(name, task, request.body);
+        request.log.info({ plan: name, task, status: view.status }, `task ${action}`);
+        return view;
+      });
+    }
+
+    app.get('/api/plans/:name/ledger', async (request) => {
+      const { name } = parseRequest(PlanParams, request.params, 'path');
+      const { after, limit } = parseRequest(LedgerQuery, request.query, 'query');
+      await mustGet(name);
+      const events = await plans.events(name, after, limit);
+      return { events, nextAfter: events.at(-1)?.seq ?? after };
+    });
+
+    app.get('/api/plans/:name/events', { exposeHeadRoute: false }, async (request, reply) => {
+      const { name } = parseRequest(PlanParams, request.params, 'path');
+      const query = parseRequest(PlanEventsQuery, request.query, 'query');
+      const header = request.headers['last-event-id'];
+      const after =
+        header !== undefined && String(header).trim() !== ''
+          ? parseRequest(LastEventId, String(header).trim(), 'Last-Event-ID')
+          : (query.after ?? 0);
+      await mustGet(name);
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': String(request.id),
+      });
+      const conn = new SseConnection(reply.raw, deps.sse.heartbeatMs);
+      deps.sse.open.add(conn);
+      try {
+        await streamPlanEvents(conn, plans, name, after, { pollMs: Math.max(deps.sse.pollMs, 250) });
+      } catch (err) {
+        if (!conn.closed) request.log.warn({ err, plan: name }, 'plan event stream failed');
+      } finally {
+        conn.close();
+        deps.sse.open.delete(conn);
+      }
+    });
+  };
+}
