@@ -64,9 +64,9 @@ async function run(flags: RunFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const job = await store.enqueue(spec, { source: { intake: 'cli' } });
-    renderer.line(`Job ${job.id} → ${job.branch}`, 'bold');
-    await runner.runJob(job.id);
+    const { job } = await runner.runNew(spec, { source: { intake: 'cli' } }, (claimed) =>
+      renderer.line(`Job ${claimed.id} → ${claimed.branch}`, 'bold'),
+    );
     renderer.stop();
     const final = (await store.get(job.id))!;
     if (flags.json) process.stdout.write(`${jobJson(final)}\n`);
