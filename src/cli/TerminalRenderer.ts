@@ -1,5 +1,6 @@
 import { formatDuration } from '../config/duration.js';
 import type { OutputEntry } from '../jobs/OutputEntry.js';
+import { colorFor } from './colorMode.js';
 import { formatEntry, paint } from './formatEntry.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -24,7 +25,7 @@ export class TerminalRenderer {
 
   constructor(private readonly out: NodeJS.WriteStream) {
     this.tty = out.isTTY === true;
-    this.color = this.tty && !process.env.NO_COLOR;
+    this.color = colorFor(out);
   }
 
   /** Renders one entry; the returned promise (if any) asks the producer to wait for a slow reader. */

@@ -7,8 +7,14 @@ import { version } from './version.js';
 const program = new Command('drover')
   .description('Self-hosted runner for AI coding agents')
   .version(version())
-  .showHelpAfterError()
+  .option('--no-color', 'no colours and no terminal control sequences from agents (same as NO_COLOR=1)')
+  // Usage errors are one line, naming the problem, with no help dump around it.
+  .configureOutput({ outputError: (str, write) => write(`drover: ${str.replace(/^error: /, '')}`) })
   .exitOverride();
+// Set before any command runs, so every writer (live output, logs, the console logger) sees it.
+program.hook('preAction', () => {
+  if (program.opts().color === false) process.env.NO_COLOR = '1';
+});
 
 type Register = (program: Command) => void;
 

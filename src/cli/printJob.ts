@@ -1,5 +1,6 @@
 import { formatDuration } from '../config/duration.js';
 import { type JobRecord, publicJob } from '../jobs/JobRecord.js';
+import { sanitizeForTerminal } from './TerminalSanitizer.js';
 
 /** The record as `--json` prints it: one object, stable field names. */
 export function jobJson(job: JobRecord): string {
@@ -30,6 +31,6 @@ export function describeJob(job: JobRecord): string {
   ];
   return rows
     .filter(([, v]) => v !== null && v !== undefined && v !== '')
-    .map(([k, v]) => `${k.padEnd(10)} ${v}`)
+    .map(([k, v]) => `${k.padEnd(10)} ${sanitizeForTerminal(v!, false)}`)
     .join('\n');
 }
