@@ -43,6 +43,7 @@ export class TerminalRenderer {
   };
 
   private backpressure(): Promise<void> | undefined {
+    if (this.out.destroyed) return undefined; // the reader went away (drover run | head)
     if (this.drained || !this.out.writableNeedDrain) return this.drained;
     this.drained = new Promise((resolve) => {
       const done = () => {
@@ -87,7 +88,7 @@ export class TerminalRenderer {
     if (!this.buffer) return;
     const text = this.buffer;
     this.buffer = '';
-    this.out.write(text);
+    if (!this.out.destroyed) this.out.write(text);
   }
 
   private redrawSpinner(): void {

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { handleClosedPipes, isClosedPipe } from './closedPipe.js';
 import { EXIT } from './exitCodes.js';
 import { handleError } from './handleError.js';
 import { version } from './version.js';
+
+handleClosedPipes();
 
 const program = new Command('drover')
   .description('Self-hosted runner for AI coding agents')
@@ -46,6 +49,8 @@ try {
   if (err instanceof CommanderError) {
     // Help and version exit 0; unknown options and missing arguments are invalid input.
     process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+  } else if (isClosedPipe(err)) {
+    process.exitCode = EXIT.ok; // e.g. `drover artifacts <id> --get log.txt | head`
   } else {
     process.exitCode = handleError(err);
   }

@@ -6,6 +6,7 @@ import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
+import { keepRunningWhenOutputCloses } from './closedPipe.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { describeJob, jobJson } from './printJob.js';
@@ -41,6 +42,8 @@ async function run(flags: RunFlags): Promise<number> {
   const initialConfig = configFromFlags(flags);
   const spec = resolveJobSpec(await specFromFlags(flags), initialConfig.repoDefaults);
   const drainMs = parseDrainTimeout(flags.drainTimeout ?? '0s');
+  // `drover run … | head`: the job goes on to its end (and its exit code) with the output dropped.
+  keepRunningWhenOutputCloses();
   const deliveryEnv = deliveryEnvFromFlags(flags);
   const { store, config } = await openFromFlags(flags, initialConfig);
   const logger = createLogger(process.env.DROVER_LOG_LEVEL ?? 'warn');
