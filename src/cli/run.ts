@@ -5,8 +5,9 @@ import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
-import { addDeliveryOptions } from './deliveryOptions.js';
+import { checkLocalRepo } from './checkLocalRepo.js';
 import { keepRunningWhenOutputCloses } from './closedPipe.js';
+import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { describeJob, jobJson } from './printJob.js';
@@ -41,6 +42,7 @@ export function registerRun(program: Command): void {
 async function run(flags: RunFlags): Promise<number> {
   const initialConfig = configFromFlags(flags);
   const spec = resolveJobSpec(await specFromFlags(flags), initialConfig.repoDefaults);
+  await checkLocalRepo(spec);
   const drainMs = parseDrainTimeout(flags.drainTimeout ?? '0s');
   // `drover run … | head`: the job goes on to its end (and its exit code) with the output dropped.
   keepRunningWhenOutputCloses();
