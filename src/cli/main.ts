@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { handleClosedPipes, isClosedPipe } from './closedPipe.js';
 import { EXIT } from './exitCodes.js';
 import { handleError } from './handleError.js';
@@ -11,12 +11,20 @@ const program = new Command('drover')
   .description('Self-hosted runner for AI coding agents')
   .version(version())
   .option('--no-color', 'no colours and no terminal control sequences from agents (same as NO_COLOR=1)')
+  .addOption(
+    new Option(
+      '--log-format <format>',
+      'logs on stderr: pretty lines or JSON (env DROVER_LOG_FORMAT; default: pretty on a terminal)',
+    ).choices(['auto', 'json', 'pretty']),
+  )
   // Usage errors are one line, naming the problem, with no help dump around it.
   .configureOutput({ outputError: (str, write) => write(`drover: ${str.replace(/^error: /, '')}`) })
   .exitOverride();
 // Set before any command runs, so every writer (live output, logs, the console logger) sees it.
 program.hook('preAction', () => {
-  if (program.opts().color === false) process.env.NO_COLOR = '1';
+  const opts = program.opts<{ color?: boolean; logFormat?: string }>();
+  if (opts.color === false) process.env.NO_COLOR = '1';
+  if (opts.logFormat) process.env.DROVER_LOG_FORMAT = opts.logFormat;
 });
 
 type Register = (program: Command) => void;

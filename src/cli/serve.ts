@@ -11,6 +11,7 @@ import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
+import { shutdownNotice, stoppedNotice } from './shutdownNotice.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
 import { version } from './version.js';
 
@@ -127,9 +128,10 @@ export function registerServe(program: Command): void {
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
-      logger.info(
-        { signal, inFlight: runner?.jobsInFlight ?? [] },
-        signals === 1 ? 'shutting down' : 'stopping now',
+      const inFlight = runner?.jobsInFlight ?? [];
+      logger[signals === 1 ? 'info' : 'warn'](
+        { signal, inFlight },
+        shutdownNotice(signal, signals, inFlight.length, flags.drainTimeout),
       );
       if (signals > 1) {
         void runner?.stop(0);
@@ -149,6 +151,7 @@ export function registerServe(program: Command): void {
     await stopped;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    logger.info({ requeued: runner?.interrupted ?? 0 }, stoppedNotice(runner?.interrupted ?? 0));
     process.exitCode = EXIT.ok;
   });
 }

@@ -7,6 +7,7 @@ import { userGitTokenOption } from '../secrets/userGitTokens.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
+import { shutdownNotice, stoppedNotice } from './shutdownNotice.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
 
 interface WorkerFlags extends StoreFlags, DeliveryFlags {
@@ -46,9 +47,10 @@ export function registerWorker(program: Command): void {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       signals++;
-      logger.info(
-        { signal: sig, inFlight: runner.jobsInFlight },
-        signals === 1 ? 'draining' : 'stopping now',
+      const inFlight = runner.jobsInFlight;
+      logger[signals === 1 ? 'info' : 'warn'](
+        { signal: sig, inFlight },
+        shutdownNotice(sig, signals, inFlight.length, flags.drainTimeout),
       );
       void runner.stop(signals === 1 ? drainMs : 0);
     };
@@ -56,6 +58,7 @@ export function registerWorker(program: Command): void {
     process.on('SIGTERM', onSignal);
     await runner.start();
     await store.close();
+    logger.info({ requeued: runner.interrupted }, stoppedNotice(runner.interrupted));
     process.exitCode = runner.interrupted > 0 ? EXIT.failed : EXIT.ok;
   });
 }

@@ -30,6 +30,8 @@ export const DroverEnv = z.object({
   DROVER_CACHE_SPARE: z.enum(['on', 'off']).default('off'),
   DROVER_CACHE_MAX_BYTES: envBytes('10G'),
   DROVER_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
+  // Console logs: pretty lines on a terminal, JSON otherwise (--log-format sets it for one command).
+  DROVER_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).optional(),
   // Agents, guards, sandbox, environments (issue 5).
   DROVER_CONFIG: z.string().min(1).optional(),
   DROVER_PRICES_FILE: z.string().min(1).optional(),

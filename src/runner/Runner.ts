@@ -151,7 +151,7 @@ export class Runner {
     if (!this.stopping) {
       this.stopping = true;
       this.claimController.abort();
-      this.logger.info({ inFlight: this.inFlight.size, drainTimeoutMs }, 'runner stopping');
+      this.logger.debug({ inFlight: this.inFlight.size, drainTimeoutMs }, 'runner stopping');
     }
     const all = Promise.allSettled([...this.inFlight.values()]);
     const drainTimer = new AbortController(); // so a long drain timeout never keeps the process alive
