@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ApiAuth, loadApiTokens } from '../api/ApiAuth.js';
 import { buildServer } from '../api/buildServer.js';
-import { isLoopbackHost } from '../api/isLoopback.js';
 import { ServerMetrics } from '../api/ServerMetrics.js';
 import { openArtifactStore } from '../artifacts/openArtifactStore.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
@@ -11,6 +9,7 @@ import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
+import { serveAccess } from './serveAccess.js';
 import { shutdownNotice, stoppedNotice } from './shutdownNotice.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
 import { version } from './version.js';
@@ -80,14 +79,12 @@ export function registerServe(program: Command): void {
   addStoreOptions(cmd).action(async (flags: ServeFlags) => {
     const opts = parseServeFlags(flags);
     const drainMs = parseDrainTimeout(flags.drainTimeout);
-    const auth = new ApiAuth(await loadApiTokens(process.env, flags.apiTokenFile));
-    if (!auth.enabled && !isLoopbackHost(opts.host)) {
-      throw new ConfigError(
-        `refusing to serve on ${opts.host} without API tokens: anyone who can reach it could run commands. ` +
-          'Set DROVER_API_TOKENS or --api-token-file, or listen on 127.0.0.1.',
-      );
-    }
     const { store, config } = await openFromFlags(flags);
+    const access = await serveAccess(opts.host, config.dataDir, flags.apiTokenFile).catch(async (err) => {
+      await store.close();
+      throw err;
+    });
+    const { auth } = access;
     const logger = createLogger();
     const metrics = new ServerMetrics(store, logger);
     const runner = flags.workers
@@ -118,9 +115,7 @@ export function registerServe(program: Command): void {
       `Drover ${version()} serving http://${host}:${port}/ (dashboard; API under /api) on the ${store.kind} store` +
         `${runner ? ` with ${opts.concurrency} embedded worker(s)` : ', no embedded workers'}\n`,
     );
-    if (!auth.enabled) {
-      process.stderr.write('drover: no API tokens configured: the API is open to local clients only\n');
-    }
+    for (const line of await access.announce(`http://${host}:${port}/`)) process.stdout.write(`${line}\n`);
 
     const running = runner?.start();
     let signals = 0;
