@@ -45,6 +45,7 @@ const COMMANDS: [string, () => Promise<Register>][] = [
   ['hook', async () => (await import('./hook.js')).registerHook],
   ['artifacts', async () => (await import('./artifacts.js')).registerArtifacts],
   ['serve', async () => (await import('./serve.js')).registerServe],
+  ['doctor', async () => (await import('./doctor.js')).registerDoctor],
 ];
 const invoked = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
 const chosen = COMMANDS.filter(([name]) => name === invoked);
