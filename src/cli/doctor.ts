@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { defaultDataDir } from '../config/dataDir.js';
 import { defaultWorkRoot } from '../workspace/Workspace.js';
 import { colorFor } from './colorMode.js';
 import { EXIT } from './exitCodes.js';
@@ -19,7 +20,7 @@ export function registerDoctor(program: Command): void {
     const { runDoctor } = await import('../doctor/runDoctor.js');
     const checks = [];
     // A configuration error is itself a finding; the other checks still run with the defaults.
-    let dataDir = flags.dataDir ?? process.env.DROVER_DATA_DIR ?? '.drover';
+    let dataDir = flags.dataDir ?? process.env.DROVER_DATA_DIR ?? defaultDataDir();
     let sandboxDefault = process.env.DROVER_SANDBOX ?? 'auto';
     try {
       const config = configFromFlags(flags);
