@@ -33,7 +33,7 @@ export const DroverEnv = z.object({
   DROVER_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
   // Console logs: pretty lines on a terminal, JSON otherwise (--log-format sets it for one command).
   DROVER_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).optional(),
-  // Agents, guards, sandbox, environments (issue 5).
+  // Agents, guards, sandbox, environments.
   DROVER_CONFIG: z.string().min(1).optional(),
   DROVER_PRICES_FILE: z.string().min(1).optional(),
   DROVER_SANDBOX: z.enum(['auto', 'none', 'workspace-write', 'read-only']).default('auto'),

@@ -21,7 +21,7 @@ export const REVIEW_REPORT = 'review-report.json';
 const ANSWERED_KINDS = new Set(['agent_exit', 'agent_error']);
 
 /**
- * Seed 003's executor/reviewer loop: the reviewer judges the diff against the base; FAIL sends its
+ * The executor/reviewer loop: the reviewer judges the diff against the base; FAIL sends its
  * findings to the executor, then verify and review run again, up to reviewCycles reviews. The cap,
  * or a reviewer that twice gives no verdict, ends the job needs_human after the branch is pushed
  * (and a draft PR opened with --pr).
