@@ -1,14 +1,31 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { handleClosedPipes, isClosedPipe } from './closedPipe.js';
 import { EXIT } from './exitCodes.js';
 import { handleError } from './handleError.js';
 import { version } from './version.js';
 
+handleClosedPipes();
+
 const program = new Command('drover')
   .description('Self-hosted runner for AI coding agents')
   .version(version())
-  .showHelpAfterError()
+  .option('--no-color', 'no colours and no terminal control sequences from agents (same as NO_COLOR=1)')
+  .addOption(
+    new Option(
+      '--log-format <format>',
+      'logs on stderr: pretty lines or JSON (env DROVER_LOG_FORMAT; default: pretty on a terminal)',
+    ).choices(['auto', 'json', 'pretty']),
+  )
+  // Usage errors are one line, naming the problem, with no help dump around it.
+  .configureOutput({ outputError: (str, write) => write(`drover: ${str.replace(/^error: /, '')}`) })
   .exitOverride();
+// Set before any command runs, so every writer (live output, logs, the console logger) sees it.
+program.hook('preAction', () => {
+  const opts = program.opts<{ color?: boolean; logFormat?: string }>();
+  if (opts.color === false) process.env.NO_COLOR = '1';
+  if (opts.logFormat) process.env.DROVER_LOG_FORMAT = opts.logFormat;
+});
 
 type Register = (program: Command) => void;
 
@@ -30,6 +47,7 @@ const COMMANDS: [string, () => Promise<Register>][] = [
   ['serve', async () => (await import('./serve.js')).registerServe],
   ['task-runner', async () => (await import('./taskRunner.js')).registerTaskRunner],
   ['plan', async () => (await import('./plan.js')).registerPlan],
+  ['doctor', async () => (await import('./doctor.js')).registerDoctor],
 ];
 const invoked = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
 const chosen = COMMANDS.filter(([name]) => name === invoked);
@@ -42,6 +60,8 @@ try {
   if (err instanceof CommanderError) {
     // Help and version exit 0; unknown options and missing arguments are invalid input.
     process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+  } else if (isClosedPipe(err)) {
+    process.exitCode = EXIT.ok; // e.g. `drover artifacts <id> --get log.txt | head`
   } else {
     process.exitCode = handleError(err);
   }

@@ -97,10 +97,10 @@ async function run(flags: KickoffFlags): Promise<number> {
       {
         jobs: store,
         resolveSpec: resolve,
-        runJob: async (jobId) => {
-          await runner.runJob(jobId);
-          const job = await store.get(jobId);
-          if (!job) throw new NotFoundError(`The planner job ${jobId} vanished.`);
+        runJob: async (spec, enqueueOpts, onStart) => {
+          const { job: started } = await runner.runNew(spec, enqueueOpts, onStart);
+          const job = await store.get(started.id);
+          if (!job) throw new NotFoundError(`The planner job ${started.id} vanished.`);
           return job;
         },
         onJob: (job, attempt) =>

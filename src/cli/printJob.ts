@@ -1,6 +1,7 @@
 import { formatDuration } from '../config/duration.js';
 import { type JobRecord, publicJob } from '../jobs/JobRecord.js';
 import { sourceLabel } from '../jobs/sourceLabel.js';
+import { sanitizeForTerminal } from './TerminalSanitizer.js';
 
 /** The record as `--json` prints it: one object, stable field names. */
 export function jobJson(job: JobRecord): string {
@@ -32,6 +33,6 @@ export function describeJob(job: JobRecord): string {
   ];
   return rows
     .filter(([, v]) => v !== null && v !== undefined && v !== '')
-    .map(([k, v]) => `${k.padEnd(10)} ${v}`)
+    .map(([k, v]) => `${k.padEnd(10)} ${sanitizeForTerminal(v!, false)}`)
     .join('\n');
 }

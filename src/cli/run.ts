@@ -6,6 +6,8 @@ import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
 import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
+import { checkLocalRepo } from './checkLocalRepo.js';
+import { keepRunningWhenOutputCloses } from './closedPipe.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
@@ -41,7 +43,10 @@ export function registerRun(program: Command): void {
 async function run(flags: RunFlags): Promise<number> {
   const initialConfig = configFromFlags(flags);
   const spec = resolveJobSpec(await specFromFlags(flags), initialConfig.repoDefaults);
+  await checkLocalRepo(spec);
   const drainMs = parseDrainTimeout(flags.drainTimeout ?? '0s');
+  // `drover run … | head`: the job goes on to its end (and its exit code) with the output dropped.
+  keepRunningWhenOutputCloses();
   const deliveryEnv = deliveryEnvFromFlags(flags);
   const logger = createLogger(process.env.DROVER_LOG_LEVEL ?? 'warn');
   const callbacks = callbackNotifier(logger);
@@ -67,9 +72,9 @@ async function run(flags: RunFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const job = await store.enqueue(spec, { source: { intake: 'cli' } });
-    renderer.line(`Job ${job.id} → ${job.branch}`, 'bold');
-    await runner.runJob(job.id);
+    const { job } = await runner.runNew(spec, { source: { intake: 'cli' } }, (claimed) =>
+      renderer.line(`Job ${claimed.id} → ${claimed.branch}`, 'bold'),
+    );
     renderer.stop();
     const final = (await store.get(job.id))!;
     if (flags.json) process.stdout.write(`${jobJson(final)}\n`);

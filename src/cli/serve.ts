@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ApiAuth, loadApiTokens } from '../api/ApiAuth.js';
 import { buildServer } from '../api/buildServer.js';
-import { isLoopbackHost } from '../api/isLoopback.js';
 import { ServerMetrics } from '../api/ServerMetrics.js';
 import { openArtifactStore } from '../artifacts/openArtifactStore.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
@@ -19,6 +17,8 @@ import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { startPlanOrchestrator } from './planOrchestrator.js';
 import { openPlansFromFlags } from './planStores.js';
+import { serveAccess } from './serveAccess.js';
+import { shutdownNotice, stoppedNotice } from './shutdownNotice.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
 import { version } from './version.js';
 
@@ -89,16 +89,14 @@ export function registerServe(program: Command): void {
   addStoreOptions(cmd).action(async (flags: ServeFlags) => {
     const opts = parseServeFlags(flags);
     const drainMs = parseDrainTimeout(flags.drainTimeout);
-    const auth = new ApiAuth(await loadApiTokens(process.env, flags.apiTokenFile));
-    if (!auth.enabled && !isLoopbackHost(opts.host)) {
-      throw new ConfigError(
-        `refusing to serve on ${opts.host} without API tokens: anyone who can reach it could run commands. ` +
-          'Set DROVER_API_TOKENS or --api-token-file, or listen on 127.0.0.1.',
-      );
-    }
+    const { store, config } = await openFromFlags(flags);
+    const access = await serveAccess(opts.host, config.dataDir, flags.apiTokenFile).catch(async (err) => {
+      await store.close();
+      throw err;
+    });
+    const { auth } = access;
     const logger = createLogger();
     const callbacks = callbackNotifier(logger);
-    const { store, config } = await openFromFlags(flags);
     const plans = await openPlansFromFlags(flags);
     const metrics = new ServerMetrics(store, logger);
     // Forge intake: webhooks, forge state, reporter; its jobs get tokens minted for their repository.
@@ -163,9 +161,7 @@ export function registerServe(program: Command): void {
       `Drover ${version()} serving http://${host}:${port}/ (dashboard; API under /api) on the ${store.kind} store` +
         `${runner ? ` with ${opts.concurrency} embedded worker(s)` : ', no embedded workers'}\n`,
     );
-    if (!auth.enabled) {
-      process.stderr.write('drover: no API tokens configured: the API is open to local clients only\n');
-    }
+    for (const line of await access.announce(`http://${host}:${port}/`)) process.stdout.write(`${line}\n`);
     if (forge.enabled.length) {
       process.stdout.write(`Forge webhooks: ${forge.enabled.map((f) => `POST /webhooks/${f}`).join(', ')}\n`);
       if (config.repoDefaults.length === 0) {
@@ -183,9 +179,10 @@ export function registerServe(program: Command): void {
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
-      logger.info(
-        { signal, inFlight: runner?.jobsInFlight ?? [] },
-        signals === 1 ? 'shutting down' : 'stopping now',
+      const inFlight = runner?.jobsInFlight ?? [];
+      logger[signals === 1 ? 'info' : 'warn'](
+        { signal, inFlight },
+        shutdownNotice(signal, signals, inFlight.length, flags.drainTimeout),
       );
       if (signals > 1) {
         void runner?.stop(0);
@@ -209,6 +206,7 @@ export function registerServe(program: Command): void {
     await stopped;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    logger.info({ requeued: runner?.interrupted ?? 0 }, stoppedNotice(runner?.interrupted ?? 0));
     process.exitCode = EXIT.ok;
   });
 }

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { InvalidInputError } from '../errors.js';
+import { localRepoPath } from '../git/cloneFailure.js';
 import type { JobSpecInput } from '../jobs/JobSpec.js';
 import { AGENT_NAMES, SANDBOX_MODES } from '../jobs/JobSpec.js';
 
@@ -98,6 +98,7 @@ export interface SpecFlags {
 
 /** Spec field → the flag a CLI user typed, for error messages. */
 export const FLAG_FOR_FIELD: Record<string, string> = {
+  prompt: '--prompt or --prompt-file',
   baseRef: '--base',
   agentCmd: '--agent-cmd',
   idleTimeout: '--idle-timeout',
@@ -185,10 +186,9 @@ async function readSpecFile(path: string): Promise<Record<string, unknown>> {
 
 /** A local repository path becomes absolute (the runner may run elsewhere); URLs pass unchanged. */
 export function localPathOrUrl(repo: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo) || repo.startsWith('-'))
+  if (repo.startsWith('-') || repo === '' || /^file:/i.test(repo) || localRepoPath(repo) === undefined)
     return repo;
-  if (isAbsolute(repo) || existsSync(repo)) return resolve(repo);
-  return repo;
+  return resolve(repo);
 }
 
 function num(value: string | undefined): number | string | undefined {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
+import { checkLocalRepo } from './checkLocalRepo.js';
 import { EXIT } from './exitCodes.js';
 import { jobJson } from './printJob.js';
 import { addSpecOptions, type SpecFlags, specFromFlags } from './specOptions.js';
@@ -13,6 +14,7 @@ export function registerSubmit(program: Command): void {
   addStoreOptions(addSpecOptions(cmd)).action(async (flags: SpecFlags & StoreFlags & { json?: boolean }) => {
     const config = configFromFlags(flags);
     const spec = resolveJobSpec(await specFromFlags(flags), config.repoDefaults);
+    await checkLocalRepo(spec);
     const { store } = await openFromFlags(flags, config);
     try {
       const job = await store.enqueue(spec, { source: { intake: 'cli' } });

@@ -12,6 +12,7 @@ import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { startPlanOrchestrator } from './planOrchestrator.js';
 import { openPlansFromFlags } from './planStores.js';
+import { shutdownNotice, stoppedNotice } from './shutdownNotice.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
 
 interface WorkerFlags extends StoreFlags, DeliveryFlags {
@@ -62,9 +63,10 @@ export function registerWorker(program: Command): void {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       signals++;
-      logger.info(
-        { signal: sig, inFlight: runner.jobsInFlight },
-        signals === 1 ? 'draining' : 'stopping now',
+      const inFlight = runner.jobsInFlight;
+      logger[signals === 1 ? 'info' : 'warn'](
+        { signal: sig, inFlight },
+        shutdownNotice(sig, signals, inFlight.length, flags.drainTimeout),
       );
       void stopPlans().finally(() => runner.stop(signals === 1 ? drainMs : 0));
     };
@@ -76,6 +78,7 @@ export function registerWorker(program: Command): void {
     await stopPlans();
     await plans.close();
     await store.close();
+    logger.info({ requeued: runner.interrupted }, stoppedNotice(runner.interrupted));
     process.exitCode = runner.interrupted > 0 ? EXIT.failed : EXIT.ok;
   });
 }

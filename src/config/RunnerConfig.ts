@@ -7,11 +7,12 @@ import { ConfigError } from '../errors.js';
 import type { SandboxMode } from '../jobs/JobSpec.js';
 import type { RepoDefaults } from '../jobs/RepoDefaults.js';
 import { loadPriceTable, type PriceTable } from '../runner/guards/prices.js';
+import { defaultDataDir } from './dataDir.js';
 import { csvList, envBytes, envDuration, parseEnv } from './envSchemas.js';
 
 /** Every environment variable Drover reads, validated in one place (the README's config reference). */
 export const DroverEnv = z.object({
-  DROVER_DATA_DIR: z.string().default('.drover'),
+  DROVER_DATA_DIR: z.string().min(1).optional(),
   DROVER_WORK_DIR: z.string().optional(),
   DROVER_GIT_TOKEN: z.string().optional(),
   DROVER_GIT_USERNAME: z.string().default('x-access-token'),
@@ -30,7 +31,9 @@ export const DroverEnv = z.object({
   DROVER_CACHE_SPARE: z.enum(['on', 'off']).default('off'),
   DROVER_CACHE_MAX_BYTES: envBytes('10G'),
   DROVER_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
-  // Agents, guards, sandbox, environments (issue 5).
+  // Console logs: pretty lines on a terminal, JSON otherwise (--log-format sets it for one command).
+  DROVER_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).optional(),
+  // Agents, guards, sandbox, environments.
   DROVER_CONFIG: z.string().min(1).optional(),
   DROVER_PRICES_FILE: z.string().min(1).optional(),
   DROVER_SANDBOX: z.enum(['auto', 'none', 'workspace-write', 'read-only']).default('auto'),
@@ -86,8 +89,9 @@ export function loadRunnerConfig(
     throw new ConfigError(`--git-token-env: environment variable ${tokenVar} is not set`);
   }
   const fileConfig = e.DROVER_CONFIG ? loadDroverFileConfig(e.DROVER_CONFIG) : undefined;
+  const dataDir = resolve(overrides.dataDir ?? e.DROVER_DATA_DIR ?? defaultDataDir(env));
   return {
-    dataDir: resolve(overrides.dataDir ?? e.DROVER_DATA_DIR),
+    dataDir,
     workDir: e.DROVER_WORK_DIR,
     gitToken: env[tokenVar] || undefined,
     gitUsername: e.DROVER_GIT_USERNAME,
@@ -105,7 +109,7 @@ export function loadRunnerConfig(
     hostEnv: env,
     cache: {
       enabled: e.DROVER_CACHE === 'on',
-      dir: join(resolve(overrides.dataDir ?? e.DROVER_DATA_DIR), 'cache'),
+      dir: join(dataDir, 'cache'),
       maxBytes: e.DROVER_CACHE_MAX_BYTES,
       spare: e.DROVER_CACHE_SPARE === 'on',
     },

@@ -12,7 +12,7 @@ export { REVIEW_REPORT } from './reviewOnce.js';
 export const DEFAULT_REVIEW_CYCLES = 3;
 
 /**
- * Seed 003's executor/reviewer loop: the reviewer judges the diff against the base; FAIL sends its
+ * The executor/reviewer loop: the reviewer judges the diff against the base; FAIL sends its
  * findings to the executor, then verify and review run again, up to reviewCycles reviews. The cap,
  * or a reviewer that twice gives no verdict, ends the job needs_human after the branch is pushed
  * (and a draft PR opened with --pr).

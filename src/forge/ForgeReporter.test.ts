@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { claimJob } from '../../test/support/claimJob.js';
 import { type FakeGitHub, startFakeGitHub } from '../../test/support/fakeGitHub.js';
 import { newJobId } from '../jobs/ids.js';
 import { parseJobSpec } from '../jobs/parseJobSpec.js';
@@ -82,7 +83,7 @@ const task = (over: Partial<ForgeTask>): ForgeTask => ({
 });
 
 async function finishJob(jobId: string, status: 'succeeded' | 'failed', extra = {}) {
-  const lease = await store.claim('test-runner', { leaseMs: 10_000, waitMs: 0, jobId });
+  const lease = await claimJob(store, jobId, { runnerId: 'test-runner', leaseMs: 10_000 });
   expect(lease).toBeDefined();
   await lease!.finish({ status, ...extra });
 }

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CloneError, GitError, PushError } from '../errors.js';
+import { clonedEmpty, describeCloneFailure, emptyRepoMessage } from './cloneFailure.js';
 import { type Git, lastLines } from './Git.js';
 
 export interface CloneResult {
@@ -21,10 +22,26 @@ export async function cloneRepo(
   if (baseRef) args.push('--branch', baseRef);
   const res = await git.run([...args, '--', url, dir], { env: authEnv, allowFailure: true });
   if (res.exitCode !== 0) {
-    throw new CloneError(`Cloning ${url}${baseRef ? ` at ${baseRef}` : ''} failed: ${lastLines(res.stderr)}`);
+    // git says "not found" both for a missing branch and for a repository without any branch.
+    const heads = /not found in upstream|couldn't find remote ref/i.test(res.stderr)
+      ? await remoteHasHeads(git, url, authEnv)
+      : undefined;
+    throw new CloneError(describeCloneFailure(url, baseRef, res.stderr, heads));
   }
+  const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: dir, allowFailure: true });
+  if (clonedEmpty(res.stderr) || head.exitCode !== 0) throw new CloneError(emptyRepoMessage(url));
   const name = baseRef ?? (await git.out(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir }));
   return { baseRef: name, baseSha: await git.out(['rev-parse', 'HEAD'], { cwd: dir }) };
+}
+
+/** Whether the remote has any branch (undefined when it cannot be asked). */
+async function remoteHasHeads(
+  git: Git,
+  url: string,
+  authEnv: Record<string, string>,
+): Promise<boolean | undefined> {
+  const res = await git.run(['ls-remote', '--heads', '--', url], { env: authEnv, allowFailure: true });
+  return res.exitCode === 0 ? res.stdout.trim() !== '' : undefined;
 }
 
 /** The sha of refs/heads/<branch> on the remote, or undefined when it does not exist. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { claimJob } from '../../test/support/claimJob.js';
 import { type BareRepo, createBareRepo, gitIn, hermeticGitEnv, runGit } from '../../test/support/gitRepos.js';
 import { InvalidMoveError } from '../errors.js';
 import type { JobOutcome } from '../jobs/JobRecord.js';
@@ -80,7 +81,7 @@ const active = (plan: PlanState, taskId: string) => plan.runs.filter((r) => r.ta
 
 /** Plays a worker: claims the job and ends it with `outcome`. */
 async function finish(jobId: string, outcome: JobOutcome) {
-  const lease = await jobs.claim('w', { leaseMs: 60_000, waitMs: 0, jobId });
+  const lease = await claimJob(jobs, jobId, { runnerId: 'w' });
   expect(lease, `job ${jobId} is queued`).toBeDefined();
   expect(await lease!.finish(outcome)).toBe(true);
 }
@@ -335,7 +336,7 @@ describe('plan orchestrator', () => {
     await apply({ watchdog: '1s', retryCooldown: '1h' }, [task('hang'), task('rev')]);
     await tickPlan(deps, 'p');
     const hang = await lastRun('hang');
-    const lease = (await jobs.claim('w', { leaseMs: 60_000, waitMs: 0, jobId: hang.jobId }))!;
+    const lease = (await claimJob(jobs, hang.jobId, { runnerId: 'w' }))!;
     await new Promise((r) => setTimeout(r, 1200));
     await tickPlan(deps, 'p');
     let plan = await get();

@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import { DroverError, InvalidInputError } from '../errors.js';
 import type { JobRecord } from '../jobs/JobRecord.js';
+import type { JobSpec } from '../jobs/JobSpec.js';
 import type { SpecResolver } from '../jobs/resolveJobSpec.js';
-import type { JobStore } from '../store/types.js';
+import type { EnqueueOptions, JobStore } from '../store/types.js';
 import type { PlanDefaults, PlanFile, PlanSettings } from './PlanFile.js';
 import { parsePlan, planIssues } from './parsePlan.js';
 import { extractJson, PlannerProposal, plannerPrompt } from './plannerProposal.js';
@@ -32,8 +33,11 @@ export interface KickoffInput {
 export interface KickoffDeps {
   jobs: JobStore;
   resolveSpec: SpecResolver;
-  /** Runs the planner job (in process, or by waiting for a worker) and returns its final record. */
-  runJob: (jobId: string) => Promise<JobRecord>;
+  /**
+   * Creates and runs the planner job (in this process, or queued for a worker and waited for) and
+   * returns its final record; `onStart` gets the record as soon as the job exists.
+   */
+  runJob: (spec: JobSpec, opts: EnqueueOptions, onStart: (job: JobRecord) => void) => Promise<JobRecord>;
   onJob?: (job: JobRecord, attempt: number) => void;
 }
 
@@ -64,11 +68,12 @@ export async function kickoff(deps: KickoffDeps, input: KickoffInput): Promise<K
       prOnFailure: false,
       review: false,
     });
-    const job = await deps.jobs.enqueue(spec, {
-      source: { intake: 'plan', role: 'planner', ...(input.name ? { plan: input.name } : {}) },
-    });
-    deps.onJob?.(job, attempt);
-    const final = await deps.runJob(job.id);
+    const final = await deps.runJob(
+      spec,
+      { source: { intake: 'plan', role: 'planner', ...(input.name ? { plan: input.name } : {}) } },
+      (started) => deps.onJob?.(started, attempt),
+    );
+    const job = final;
     if (final.status !== 'succeeded') {
       throw new PlannerError(
         `The planner job ${job.id} ended ${final.status}: ${final.errorMessage ?? 'no answer'}`,

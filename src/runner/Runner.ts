@@ -2,7 +2,9 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { RunnerConfig } from '../config/RunnerConfig.js';
 import { type DroverError, InterruptedError } from '../errors.js';
-import type { JobStore } from '../store/types.js';
+import type { JobRecord } from '../jobs/JobRecord.js';
+import type { JobSpec } from '../jobs/JobSpec.js';
+import type { EnqueueOptions, JobStore } from '../store/types.js';
 import { sleep } from '../util/sleep.js';
 import { type ExecuteDeps, type ExecuteResult, executeLease } from './executeLease.js';
 import type { OutputListener } from './JobOutput.js';
@@ -50,16 +52,23 @@ export class Runner {
     return [...this.inFlight.keys()];
   }
 
-  /** Claims and runs one specific queued job (drover run). */
-  async runJob(jobId: string): Promise<ExecuteResult | undefined> {
-    const lease = await this.store.claim(this.id, {
+  /**
+   * Creates a job already claimed by this runner and runs it here (drover run): enqueue and claim are
+   * one store operation, so a worker sharing the store never takes it. `onClaimed` sees the job first.
+   */
+  async runNew(
+    spec: JobSpec,
+    opts: EnqueueOptions = {},
+    onClaimed?: (job: JobRecord) => void,
+  ): Promise<{ job: JobRecord; result: ExecuteResult }> {
+    const lease = await this.store.enqueueClaimed(spec, {
+      ...opts,
+      runnerId: this.id,
       leaseMs: this.config.leaseMs,
-      waitMs: 0,
-      jobId,
-      signal: this.claimController.signal,
     });
-    if (!lease) return undefined;
-    return this.track(jobId, executeLease(lease, this.deps()));
+    onClaimed?.(lease.job);
+    const result = await this.track(lease.job.id, executeLease(lease, this.deps()));
+    return { job: lease.job, result };
   }
 
   /** Starts the claim loops; resolves once they have all ended after stop(). */
@@ -146,7 +155,7 @@ export class Runner {
     if (!this.stopping) {
       this.stopping = true;
       this.claimController.abort();
-      this.logger.info({ inFlight: this.inFlight.size, drainTimeoutMs }, 'runner stopping');
+      this.logger.debug({ inFlight: this.inFlight.size, drainTimeoutMs }, 'runner stopping');
     }
     const all = Promise.allSettled([...this.inFlight.values()]);
     const drainTimer = new AbortController(); // so a long drain timeout never keeps the process alive

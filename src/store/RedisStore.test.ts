@@ -293,21 +293,50 @@ describe('RedisStore', () => {
     expect((await store.list({})).jobs.map((j) => j.id)).toEqual(['webapp1']);
   });
 
-  it('drover run claims its own job directly; a lapsed direct run is re-queued for workers', async () => {
+  it('drover run creates its job already claimed, with no entry a worker could read; a lapsed one is re-queued', async () => {
     const p = freshPrefix();
     const store = await open({ prefix: p });
     const other = await store.enqueue(spec());
-    const job = await store.enqueue(spec());
-    const direct = (await store.claim('run', { leaseMs: 100, waitMs: 0, jobId: job.id }))!;
-    expect(direct.job).toMatchObject({ id: job.id, status: 'running' });
-    expect(await store.claim('run', { leaseMs: 100, waitMs: 0, jobId: job.id })).toBeUndefined();
+    const direct = await store.enqueueClaimed(spec({ baseRef: 'main' }), {
+      runnerId: 'run',
+      leaseMs: 100,
+      source: { intake: 'cli' },
+    });
+    const id = direct.job.id;
+    expect(direct.job).toMatchObject({ status: 'running', attempts: 1, runnerId: 'run', baseRef: 'main' });
+    const hash = await raw.hgetall(`${p}job:${id}`);
+    expect(hash).toMatchObject({ status: 'running', runnerId: 'run', entryId: '', attempts: '1' });
+    expect(JSON.parse(hash.source!)).toEqual({ intake: 'cli' });
+    expect(await raw.zscore(`${p}jobs:status:running`, id)).toBe('0');
+    expect(await raw.zscore(`${p}jobs:status:queued`, id)).toBeNull();
+    const entries = await raw.xrange(`${p}jobs:stream`, '-', '+');
+    expect(entries.map(([, f]) => f[1])).toEqual([other.id]); // only the other job is in the queue
+    await expect(store.enqueueClaimed(spec(), { id, runnerId: 'run', leaseMs: 100 })).rejects.toThrow(
+      /already exists/,
+    );
     const w = (await store.claim('w', { leaseMs: 5000, waitMs: 1000 }))!;
-    expect(w.job.id).toBe(other.id); // the direct job's entry is gone from the queue
+    expect(w.job.id).toBe(other.id);
     // The drover run process dies (no heartbeat): the reaper re-queues the job for a worker.
     let again: Awaited<ReturnType<RedisStore['claim']>>;
     for (let i = 0; i < 60 && !again; i++) again = await store.claim('w2', { leaseMs: 5000, waitMs: 200 });
-    expect(again!.job).toMatchObject({ id: job.id, attempts: 2, runnerId: 'w2' });
+    expect(again!.job).toMatchObject({ id, attempts: 2, runnerId: 'w2' });
     expect(await direct.heartbeat()).toMatchObject({ lost: true });
+    expect(await direct.finish({ status: 'succeeded' })).toBe(false);
+    expect(await again!.finish({ status: 'succeeded' })).toBe(true);
+  });
+
+  it('a live drover run keeps its job: heartbeats hold it past the claim idle time, finish writes once', async () => {
+    const p = freshPrefix();
+    const store = await open({ prefix: p });
+    const direct = await store.enqueueClaimed(spec(), { runnerId: 'run', leaseMs: 300 });
+    for (let i = 0; i < 6; i++) {
+      expect(await direct.heartbeat()).toEqual({ lost: false, cancelRequested: false });
+      expect(await store.claim('w', { leaseMs: 5000, waitMs: 150 })).toBeUndefined();
+    }
+    await store.requestCancel(direct.job.id);
+    expect(await direct.heartbeat()).toEqual({ lost: false, cancelRequested: true });
+    expect(await direct.finish({ status: 'cancelled', errorKind: 'cancelled' })).toBe(true);
+    expect(await store.get(direct.job.id)).toMatchObject({ status: 'cancelled', attempts: 1 });
   });
 
   it('stores output idempotently by seq, bounded by MAXLEN', async () => {

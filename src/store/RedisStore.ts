@@ -11,6 +11,7 @@ import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js';
 import { filterNeedsScan, jobMatchesFilter } from './jobSearch.js';
+import { enqueueClaimed } from './redis/directClaims.js';
 import { PendingPatches } from './redis/PendingPatches.js';
 import { RedisClaimer } from './redis/RedisClaimer.js';
 import type { RedisContext } from './redis/RedisContext.js';
@@ -28,6 +29,7 @@ import { APPEND_OUTPUT, CANCEL, ENQUEUE, FORGET_CONSUMER, UPDATE } from './redis
 import { retryWhileDisconnected } from './redis/retryWhileDisconnected.js';
 import type {
   ClaimOptions,
+  EnqueueClaimedOptions,
   EnqueueOptions,
   JobPage,
   JobStore,
@@ -51,6 +53,21 @@ export interface RedisStoreOptions {
   logger?: Logger;
   /** Parses producers' payloads (default: the plain job spec, no repo defaults). */
   resolveSpec?: SpecResolver;
+}
+
+/** The job hash's denormalised spec fields (field/value pairs; '' leaves a field out). */
+function hashFields(id: string, spec: JobSpec, opts: EnqueueOptions): string[] {
+  return [
+    'repo',
+    spec.repo,
+    'baseRef',
+    spec.baseRef ?? '',
+    'branch',
+    spec.branch ?? defaultBranch(id),
+    ...(opts.source ? ['source', JSON.stringify(opts.source)] : []),
+    'agent',
+    spec.agent,
+  ];
 }
 
 /** Output entries per script call, and their total line bytes: keeps each EVAL small. */
@@ -118,19 +135,7 @@ export class RedisStore implements JobStore {
   }
 
   async enqueue(spec: JobSpec, opts: EnqueueOptions = {}): Promise<JobRecord> {
-    const id = opts.id ?? newJobId();
-    if (!JOB_ID_PATTERN.test(id)) {
-      throw new InvalidInputError('id: is not a job id', [{ path: 'id', message: 'is not a job id' }]);
-    }
-    const fields = [
-      'repo',
-      spec.repo,
-      'baseRef',
-      spec.baseRef ?? '',
-      'branch',
-      spec.branch ?? defaultBranch(id),
-      ...(opts.source ? ['source', JSON.stringify(opts.source)] : []),
-    ];
+    const id = this.newId(opts);
     try {
       await this.read(() =>
         ENQUEUE.run(
@@ -141,9 +146,7 @@ export class RedisStore implements JobStore {
             id,
             JSON.stringify(spec),
             new Date().toISOString(),
-            ...fields,
-            'agent',
-            spec.agent,
+            ...hashFields(id, spec, opts),
           ],
         ),
       );
@@ -154,6 +157,24 @@ export class RedisStore implements JobStore {
     const job = await this.get(id);
     if (!job) throw new StoreError(`Job ${id} vanished from Redis`);
     return job;
+  }
+
+  async enqueueClaimed(spec: JobSpec, opts: EnqueueClaimedOptions): Promise<Lease> {
+    const id = this.newId(opts);
+    try {
+      return await this.read(() => enqueueClaimed(this.ctx, id, spec, hashFields(id, spec, opts), opts));
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`Cannot enqueue job ${id}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private newId(opts: EnqueueOptions): string {
+    const id = opts.id ?? newJobId();
+    if (!JOB_ID_PATTERN.test(id)) {
+      throw new InvalidInputError('id: is not a job id', [{ path: 'id', message: 'is not a job id' }]);
+    }
+    return id;
   }
 
   async get(id: string): Promise<JobRecord | undefined> {

@@ -34,9 +34,9 @@ export interface TaskJobContext {
 export async function runTaskJob(ctx: TaskJobContext): Promise<TaskEnd> {
   const { deps, client, log, spec, token, finalCall, fail } = ctx;
   const { store, shutdown, assignment } = deps;
-  const job = await store.enqueue(spec, { source: { intake: 'task-runner', taskId: assignment.taskID } });
-  const jobLog = log.child({ jobId: job.id });
-  jobLog.info({ repo: spec.repo, branch: job.branch, agent: spec.agent }, 'running the task as a Drover job');
+  // The job is created already claimed by this process (nothing else may run it), when runNew starts.
+  let jobId = '';
+  let jobLog = log;
 
   const streamer = new EventStreamer({
     post: (events, signal) => client.events(events, { signal }),
@@ -87,7 +87,18 @@ export async function runTaskJob(ctx: TaskJobContext): Promise<TaskEnd> {
   else shutdown.addEventListener('abort', onShutdown, { once: true });
   let final: JobRecord | undefined;
   try {
-    await runner.runJob(job.id);
+    const { job } = await runner.runNew(
+      spec,
+      { source: { intake: 'task-runner', taskId: assignment.taskID } },
+      (started) => {
+        jobId = started.id;
+        jobLog = log.child({ jobId });
+        jobLog.info(
+          { repo: spec.repo, branch: started.branch, agent: spec.agent },
+          'running the task as a Drover job',
+        );
+      },
+    );
     final = await store.get(job.id);
   } catch (err) {
     jobLog.error({ err }, 'the job could not run');
@@ -102,15 +113,15 @@ export async function runTaskJob(ctx: TaskJobContext): Promise<TaskEnd> {
   jobLog.info({ eventsSent: streamer.sent, eventsLost: streamer.lost }, 'agent events streamed');
 
   if (final?.status !== 'succeeded') {
-    if (!final) return fail('The job did not run to an end.', 'internal', job.id);
+    if (!final) return fail('The job did not run to an end.', 'internal', jobId);
     const message = final.errorMessage ?? `The job ended ${final.status}.`;
-    return fail(message, final.errorKind ?? 'internal', job.id);
+    return fail(message, final.errorKind ?? 'internal', jobId);
   }
   const delivered = await reportStatus(
     client,
     jobLog,
     'completed',
-    final.prUrl ? `Drover job ${job.id} opened ${final.prUrl}` : `Drover job ${job.id} succeeded`,
+    final.prUrl ? `Drover job ${jobId} opened ${final.prUrl}` : `Drover job ${jobId} succeeded`,
     {
       pr_url: final.prUrl,
       branch: final.branch,
@@ -121,5 +132,5 @@ export async function runTaskJob(ctx: TaskJobContext): Promise<TaskEnd> {
     finalCall(),
   );
   // A success the control plane never heard of is not a success for the pod.
-  return { exitCode: delivered ? 0 : 1, outcome: 'completed', jobId: job.id };
+  return { exitCode: delivered ? 0 : 1, outcome: 'completed', jobId: jobId };
 }

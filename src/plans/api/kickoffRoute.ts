@@ -33,7 +33,11 @@ export async function runKickoff(
       {
         jobs: deps.store,
         resolveSpec: opts.resolveSpec,
-        runJob: (jobId) => waitForJob(deps, jobId, parseDuration(timeout) + 120_000, gone.signal),
+        runJob: async (spec, enqueueOpts, onStart) => {
+          const job = await deps.store.enqueue(spec, enqueueOpts);
+          onStart(job);
+          return waitForJob(deps, job.id, parseDuration(timeout) + 120_000, gone.signal);
+        },
       },
       {
         repo: body.repo,

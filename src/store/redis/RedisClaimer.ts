@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { defaultBranch, JOB_ID_PATTERN } from '../../jobs/ids.js';
 import { sleep } from '../../util/sleep.js';
 import type { ClaimOptions, Lease } from '../types.js';
-import { claimDirect, reapLapsedJobs } from './directClaims.js';
+import { reapLapsedJobs } from './directClaims.js';
 import type { RedisContext } from './RedisContext.js';
 import { RedisLease } from './RedisLease.js';
 import { isConnectionError } from './redisConnection.js';
@@ -47,7 +47,6 @@ export class RedisClaimer {
   }
 
   async claim(runnerId: string, opts: ClaimOptions): Promise<Lease | undefined> {
-    if (opts.jobId) return claimDirect(this.ctx, runnerId, opts.jobId, opts.leaseMs);
     const deadline = Date.now() + opts.waitMs;
     for (let round = 0; round < 10_000; round++) {
       if (opts.signal?.aborted) return undefined;

@@ -132,23 +132,22 @@ return {'started', redis.call('HGETALL', hash)}
 `,
 );
 
-/** drover run: starts one queued job directly. KEYS: hash, stream. ARGV: P, id, runnerId, leaseMs, iso, token. */
-export const CLAIM_DIRECT = script(
-  'claimDirect',
+/**
+ * drover run: creates a job already running under the caller's lease, in one step. No stream entry is
+ * written, so no worker can read it; if the caller dies, REAP re-queues the job once its lease lapsed.
+ * KEYS: hash. ARGV: P, id, payload, iso, runnerId, leaseMs, token, then field/value pairs.
+ * Returns the hash (HGETALL).
+ */
+export const ENQUEUE_CLAIMED = script(
+  'enqueueClaimed',
   `
-local hash = KEYS[1]
-local status = redis.call('HGET', hash, 'status') or ''
-if status ~= 'queued' and status ~= 'pending' then return false end
--- The queued entry must not start the job a second time; a worker that already read it acks it.
-local entry = redis.call('HGET', hash, 'entryId')
-if entry and entry ~= '' then redis.call('XDEL', KEYS[2], entry) end
-if redis.call('HEXISTS', hash, 'startedAt') == 0 then redis.call('HSET', hash, 'startedAt', ARGV[5]) end
-redis.call('HINCRBY', hash, 'attempts', 1)
-redis.call('HSET', hash, 'runnerId', ARGV[3], 'leaseUntil', num(nowMs() + tonumber(ARGV[4])), 'leaseToken', ARGV[6],
-  'entryId', '', 'phase', 'claimed')
-redis.call('HDEL', hash, 'errorKind', 'errorMessage', 'finishToken')
-setStatus(hash, status, 'running')
-return redis.call('HGETALL', hash)
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('EXISTS job ' .. JOB .. ' already exists') end
+redis.call('HSET', KEYS[1], 'id', JOB, 'payload', ARGV[3], 'createdAt', ARGV[4], 'startedAt', ARGV[4],
+  'attempts', '1', 'cancelRequested', '0', 'runnerId', ARGV[5], 'leaseUntil', num(nowMs() + tonumber(ARGV[6])),
+  'leaseToken', ARGV[7], 'entryId', '', 'phase', 'claimed')
+setPairs(KEYS[1], 8)
+setStatus(KEYS[1], '', 'running')
+return redis.call('HGETALL', KEYS[1])
 `,
 );
 
