@@ -81,10 +81,14 @@ function chownTree(path) {
 }
 
 try {
-  // 1. Pack and install exactly as the Dockerfile's build stage does.
+  // 1. Pack and install exactly as the Dockerfile's build stage does. The build is the one already
+  // in dist/ (run `npm run build` first): prepack's clean rebuild would pull dist/ from under other
+  // processes using it (the test suite runs this beside other end-to-end tests).
+  if (!existsSync(join(repoRoot, 'dist', 'cli', 'main.js')))
+    throw new Error('dist/ is not built: run npm run build');
   const packDir = join(root, 'pack');
   mkdirSync(packDir);
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], {
+  execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', packDir], {
     cwd: repoRoot,
     stdio: 'ignore',
   });
