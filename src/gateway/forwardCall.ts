@@ -1,0 +1,313 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { type Dispatcher, request } from 'undici';
+import type { ModelCallRecord } from '../pipeline/ModelAccess.js';
+import { costOf, type PriceTable, priceFor } from '../runner/guards/prices.js';
+import type { CallTicket, GatewaySession } from './GatewaySession.js';
+import type { GatewayMetrics } from './GatewayMetrics.js';
+import type { Upstream } from './GatewayConfig.js';
+import { ResponseTap } from './ResponseTap.js';
+import { isObject, type RefusalReason, type Route, type WireSpec } from './wires/types.js';
+
+export interface CallDeps {
+  dispatcher: Dispatcher;
+  prices: PriceTable;
+  maxBodyBytes: number;
+  recordBodies: boolean;
+  metrics?: GatewayMetrics;
+  logger: Logger;
+}
+
+export interface Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  session: GatewaySession;
+  wire: WireSpec;
+  route: Route;
+  /** Below the job's wire root, e.g. `/v1/messages`. */
+  path: string;
+  query: URLSearchParams;
+  upstream: Upstream;
+}
+
+/** Request headers that describe one hop, or that the gateway sets itself. */
+const DROP_REQUEST = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'accept-encoding',
+]);
+const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade']);
+const MAX_RECORDED_BODY = 8 * 1024 * 1024;
+
+/**
+ * One call through the gateway: reads the request (bounded), checks the budgets before anything goes
+ * out, swaps the per-job token for the real key, forwards, and streams the answer back chunk by chunk
+ * as it arrives (waiting for the agent when it reads slowly), reading usage from the bytes on the way.
+ * The agent going away, or the job ending, aborts the upstream request.
+ */
+export async function forwardCall(call: Call, deps: CallDeps): Promise<void> {
+  const { req, res, session, wire, route } = call;
+  const started = Date.now();
+  const record: ModelCallRecord = {
+    n: route.kind === 'billed' ? session.nextCallNumber() : 0,
+    wire: wire.name,
+    path: call.path,
+    model: route.model ?? null,
+    stream: route.stream ?? false,
+    status: 0,
+    billed: route.kind === 'billed',
+    inputTokens: 0,
+    cachedInputTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    costUsd: null,
+    startedAt: new Date(started).toISOString(),
+    firstByteMs: null,
+    latencyMs: 0,
+  };
+  const refuse = (reason: RefusalReason, message: string, close = false) => {
+    const err = wire.error(reason, message);
+    sendJson(res, err.status, err.body, close);
+    deps.metrics?.refused(wire.name, reason);
+    record.status = err.status;
+    record.latencyMs = Date.now() - started;
+    if (reason === 'budget') return;
+    record.refused = reason === 'no_key' ? 'no_key' : 'bad_request';
+    record.error = message;
+    if (record.billed) finishRecord(session, record, deps);
+  };
+
+  const raw = await readBody(req, deps.maxBodyBytes);
+  if (raw === 'too_large') {
+    refuse('too_large', `Drover: the request body is larger than ${deps.maxBodyBytes} bytes.`, true);
+    return;
+  }
+  let body: Record<string, unknown> | undefined;
+  let bytes = raw;
+  if (raw.length > 0 && route.kind !== 'probe') {
+    try {
+      const parsed: unknown = JSON.parse(raw.toString('utf8'));
+      if (isObject(parsed)) body = parsed;
+    } catch {
+      // Forwarded as is unless it is a model call, whose model and budget Drover must read.
+    }
+    if (!body && route.kind === 'billed') {
+      refuse('bad_request', 'Drover: the request body is not a JSON object.');
+      return;
+    }
+  }
+  const model = route.model ?? (typeof body?.model === 'string' ? body.model : undefined);
+  const stream = route.stream ?? body?.stream === true;
+  record.model = model ?? null;
+  record.stream = stream;
+  if (!call.upstream.auth && !call.upstream.custom) {
+    refuse('no_key', `Drover: no API key is configured for ${wire.name} on this runner.`);
+    return;
+  }
+
+  let ticket: CallTicket | undefined;
+  const place = body && route.kind === 'billed' ? wire.conversation(body, model) : undefined;
+  if (body && route.kind === 'billed') {
+    const price = priceFor(deps.prices, model);
+    if (!price && model) session.noteUnpriced(model);
+    const admission = session.admit({
+      inputTokens: session.inputLowerBound(place),
+      price,
+      requestedOutput: wire.requestedOutputCap(body),
+      minOutput: wire.minOutputCap(body),
+    });
+    if (!admission.ok) {
+      refuse('budget', `Drover: ${admission.message}`);
+      record.refused = admission.limit;
+      record.error = admission.message;
+      deps.logger.info({ jobId: session.jobId, limit: admission.limit }, 'model call refused (budget)');
+      session.emit({ type: 'budget', call: record, limit: admission.limit, message: admission.message });
+      deps.metrics?.call(record);
+      return;
+    }
+    ticket = admission;
+    let changed = false;
+    if (admission.cap !== undefined && wire.applyOutputCap(body, admission.cap, model)) {
+      record.cappedMaxTokens = admission.cap;
+      changed = true;
+    }
+    if (wire.prepare?.(body, stream)) changed = true;
+    if (changed) bytes = Buffer.from(JSON.stringify(body));
+  } else if (body && wire.prepare?.(body, stream)) {
+    bytes = Buffer.from(JSON.stringify(body));
+  }
+  if (deps.recordBodies && route.kind === 'billed') record.requestBody = bytes.toString('utf8');
+  if (route.kind === 'billed') session.emit({ type: 'call.started', wire: wire.name });
+
+  const controller = new AbortController();
+  const done = session.track(() => controller.abort());
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort();
+  };
+  res.on('close', onClose);
+  const tap = new ResponseTap(wire.usageReader(), deps.recordBodies ? MAX_RECORDED_BODY : 0);
+  let answered = false;
+  try {
+    const upstream = await request(upstreamUrl(call), {
+      method: req.method as Dispatcher.HttpMethod,
+      headers: upstreamHeaders(req.headers, wire, call.upstream, bytes.length),
+      ...(bytes.length > 0 ? { body: bytes } : {}),
+      dispatcher: deps.dispatcher,
+      signal: controller.signal,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    record.status = upstream.statusCode;
+    tap.start(upstream.headers);
+    res.writeHead(upstream.statusCode, responseHeaders(upstream.headers));
+    answered = true;
+    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+      if (record.firstByteMs === null) record.firstByteMs = Date.now() - started;
+      const ok = res.write(chunk);
+      tap.push(chunk);
+      if (!ok) await drained(res);
+      if (controller.signal.aborted) break;
+    }
+    if (!controller.signal.aborted) res.end();
+  } catch (err) {
+    if (!answered) {
+      if (controller.signal.aborted) {
+        res.destroy();
+      } else {
+        const message = `Drover: the ${wire.name} API at ${call.upstream.baseUrl} could not be reached (${causeOf(err)}).`;
+        const e = wire.error('bad_request', message);
+        sendJson(res, 502, isObject(e.body) ? replaceType(e.body) : e.body, false);
+        record.status = 502;
+        record.error = message;
+      }
+    } else {
+      res.destroy();
+    }
+  } finally {
+    res.off('close', onClose);
+    if (controller.signal.aborted) record.aborted = true;
+    await tap.end();
+    const usage = tap.usage;
+    if (usage.model) record.model = usage.model;
+    record.inputTokens = usage.inputTokens;
+    record.cachedInputTokens = usage.cachedInputTokens;
+    record.cacheWriteTokens = usage.cacheWriteTokens;
+    record.outputTokens = usage.outputTokens;
+    record.reasoningTokens = usage.reasoningTokens;
+    record.latencyMs = Date.now() - started;
+    if (deps.recordBodies && route.kind === 'billed') record.responseBody = tap.body();
+    const price = priceFor(deps.prices, usage.model) ?? priceFor(deps.prices, model);
+    if (route.kind === 'billed') {
+      if (usage.model && !price) session.noteUnpriced(usage.model);
+      record.costUsd = price ? costOf(price, usage) : null;
+      const answeredOk = record.status >= 200 && record.status < 300;
+      session.settle(ticket, usage, record.costUsd, answeredOk);
+      if (answeredOk && !record.aborted) session.remember(place, usage);
+      finishRecord(session, record, deps);
+    }
+    done();
+  }
+}
+
+function finishRecord(session: GatewaySession, record: ModelCallRecord, deps: CallDeps): void {
+  deps.metrics?.call(record);
+  session.emit({ type: 'call', call: record });
+}
+
+function upstreamUrl(call: Call): string {
+  const suffix = call.wire.name === 'openai' ? '/v1' : '';
+  const rest = call.path.startsWith(suffix) ? call.path.slice(suffix.length) : call.path;
+  const query = new URLSearchParams(call.query);
+  for (const p of call.wire.credentialParams) query.delete(p);
+  const qs = query.toString();
+  return `${call.upstream.baseUrl}${rest}${qs ? `?${qs}` : ''}`;
+}
+
+function upstreamHeaders(
+  incoming: IncomingHttpHeaders,
+  wire: WireSpec,
+  upstream: Upstream,
+  length: number,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  const drop = new Set(wire.credentialHeaders);
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || DROP_REQUEST.has(name) || drop.has(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  // Plain bytes, so usage can be read on the way (and passed on unchanged).
+  out['accept-encoding'] = 'identity';
+  if (length > 0) out['content-length'] = String(length);
+  if (upstream.auth) out[upstream.auth[0]] = upstream.auth[1];
+  return out;
+}
+
+function responseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || DROP_RESPONSE.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** The request body, or 'too_large' past the limit (its Content-Length is checked before reading). */
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too_large'> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) return 'too_large';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return 'too_large';
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, close: boolean): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...(close ? { connection: 'close' } : {}),
+  });
+  res.end(text);
+}
+
+function causeOf(err: unknown): string {
+  const e = err as { code?: string; cause?: { code?: string; message?: string }; message?: string };
+  return e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err);
+}
+
+/** An unreachable upstream is a server error (the CLIs retry those), not the caller's fault. */
+function replaceType(body: Record<string, unknown>): Record<string, unknown> {
+  const error = isObject(body.error) ? { ...body.error } : undefined;
+  if (!error) return body;
+  if (error.type === 'invalid_request_error') error.type = 'api_error';
+  if (error.status === 'INVALID_ARGUMENT') error.status = 'UNAVAILABLE';
+  if (typeof error.code === 'number') error.code = 502;
+  return { ...body, error };
+}
