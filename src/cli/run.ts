@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../delivery/DeliveryConfig.js';
 import { CancelledError } from '../errors.js';
+import { startModelGateway } from '../gateway/startModelGateway.js';
 import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
@@ -44,10 +45,15 @@ async function run(flags: RunFlags): Promise<number> {
   const deliveryEnv = deliveryEnvFromFlags(flags);
   const { store, config } = await openFromFlags(flags, initialConfig);
   const logger = createLogger(process.env.DROVER_LOG_LEVEL ?? 'warn');
+  const gateway = await startModelGateway({ env: process.env, logger }).catch(async (err) => {
+    await store.close();
+    throw err;
+  });
   const renderer = new TerminalRenderer(flags.json ? process.stderr : process.stdout);
   const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
     onOutput: renderer.entry,
     ...userGitTokenOption(store, config),
+    ...(gateway ? { modelAccess: gateway.access } : {}),
   });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -77,6 +83,7 @@ async function run(flags: RunFlags): Promise<number> {
     renderer.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await gateway?.close();
     await store.close();
   }
 }

@@ -6,6 +6,7 @@ import { isLoopbackHost } from '../api/isLoopback.js';
 import { ServerMetrics } from '../api/ServerMetrics.js';
 import { openArtifactStore } from '../artifacts/openArtifactStore.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
+import { startModelGateway } from '../gateway/startModelGateway.js';
 import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
@@ -89,8 +90,20 @@ export function registerServe(program: Command): void {
     const { store, config } = await openFromFlags(flags);
     const logger = createLogger();
     const metrics = new ServerMetrics(store, logger);
+    const gateway = flags.workers
+      ? await startModelGateway({ env: process.env, logger, registry: metrics.registry }).catch(
+          async (err) => {
+            await store.close();
+            throw err;
+          },
+        )
+      : undefined;
     const runner = flags.workers
-      ? new Runner(store, config, logger, { concurrency: opts.concurrency, onOutput: metrics.onOutput })
+      ? new Runner(store, config, logger, {
+          concurrency: opts.concurrency,
+          onOutput: metrics.onOutput,
+          ...(gateway ? { modelAccess: gateway.access } : {}),
+        })
       : undefined;
     const app = await buildServer({
       store,
@@ -106,6 +119,7 @@ export function registerServe(program: Command): void {
       await app.listen({ host: opts.host, port: opts.port });
     } catch (err) {
       await app.close();
+      await gateway?.close();
       await store.close();
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new ConfigError(`--host/--port: cannot listen on ${opts.host}:${opts.port} (${code})`);
@@ -140,6 +154,7 @@ export function registerServe(program: Command): void {
         await app.close().catch((err) => logger.warn({ err }, 'server close failed'));
         await runner?.stop(drainMs);
         await running;
+        await gateway?.close();
         await store.close();
         resolveStopped();
       })();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../delivery/DeliveryConfig.js';
 import { InvalidInputError } from '../errors.js';
+import { startModelGateway } from '../gateway/startModelGateway.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
@@ -39,9 +40,14 @@ export function registerWorker(program: Command): void {
     const deliveryEnv = deliveryEnvFromFlags(flags);
     const { store, config } = await openFromFlags(flags);
     const logger = createLogger();
+    const gateway = await startModelGateway({ env: process.env, logger }).catch(async (err) => {
+      await store.close();
+      throw err;
+    });
     const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
       concurrency,
       ...userGitTokenOption(store, config),
+      ...(gateway ? { modelAccess: gateway.access } : {}),
     });
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -55,6 +61,7 @@ export function registerWorker(program: Command): void {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     await runner.start();
+    await gateway?.close();
     await store.close();
     process.exitCode = runner.interrupted > 0 ? EXIT.failed : EXIT.ok;
   });

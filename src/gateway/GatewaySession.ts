@@ -37,6 +37,7 @@ export class GatewaySession implements ModelSession {
   readonly token = `drover-${randomBytes(24).toString('base64url')}`;
   private readonly digest = sha256(this.token);
   wires: ModelWires = {};
+  configured: ModelWireName[] = [];
   secrets: string[] = [];
   notes: string[] = [];
   closed = false;
@@ -110,7 +111,11 @@ export class GatewaySession implements ModelSession {
   admit(est: CallEstimate): Admission {
     const state: BudgetState = {
       costUsd: this.totals.costUsd + this.external.costUsd,
-      tokens: this.totals.inputTokens + this.totals.cachedInputTokens + this.totals.outputTokens + this.external.tokens,
+      tokens:
+        this.totals.inputTokens +
+        this.totals.cachedInputTokens +
+        this.totals.outputTokens +
+        this.external.tokens,
       calls: this.admitted + this.external.turns,
       reservedCostUsd: this.reservedCostUsd,
       reservedTokens: this.reservedTokens,

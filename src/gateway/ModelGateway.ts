@@ -82,17 +82,11 @@ export class ModelGateway implements ModelAccess {
       if (secret) session.secrets.push(secret);
       const suffix = name === 'openai' ? '/v1' : '';
       session.wires[name] = { baseUrl: `${this.url}/j/${session.id}/${name}${suffix}`, token: session.token };
-      if (!header && !upstream.custom)
-        session.notes.push(`no API key for ${name} on this runner: its calls are refused`);
+      if (header || upstream.custom) session.configured.push(name);
+      else session.notes.push(`no API key for ${name} on this runner: its calls are refused`);
     }
     this.sessions.set(session.id, session);
     return session;
-  }
-
-  /** Every configured dialect has a key or an operator-set endpoint. */
-  configured(name: ModelWireName): boolean {
-    const upstream = this.opts.config.upstreams[name];
-    return !!upstream.auth || upstream.custom;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -123,7 +117,7 @@ export class ModelGateway implements ModelAccess {
       res.end();
       return;
     }
-    if (!session || !session.verify(wire.presentedToken(req.headers, query))) {
+    if (!session?.verify(wire.presentedToken(req.headers, query))) {
       refuse('unauthorized', 'Drover: this token is not valid for this job (or the job has ended).');
       return;
     }

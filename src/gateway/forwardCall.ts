@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
 import type { ModelCallRecord } from '../pipeline/ModelAccess.js';
 import { costOf, type PriceTable, priceFor } from '../runner/guards/prices.js';
-import type { CallTicket, GatewaySession } from './GatewaySession.js';
-import type { GatewayMetrics } from './GatewayMetrics.js';
 import type { Upstream } from './GatewayConfig.js';
+import type { GatewayMetrics } from './GatewayMetrics.js';
+import type { CallTicket, GatewaySession } from './GatewaySession.js';
 import { ResponseTap } from './ResponseTap.js';
 import { isObject, type RefusalReason, type Route, type WireSpec } from './wires/types.js';
 
@@ -131,7 +131,7 @@ export async function forwardCall(call: Call, deps: CallDeps): Promise<void> {
       record.error = admission.message;
       deps.logger.info({ jobId: session.jobId, limit: admission.limit }, 'model call refused (budget)');
       session.emit({ type: 'budget', call: record, limit: admission.limit, message: admission.message });
-      deps.metrics?.call(record);
+      finishRecord(session, record, deps);
       return;
     }
     ticket = admission;
@@ -251,7 +251,9 @@ function upstreamHeaders(
   return out;
 }
 
-function responseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+function responseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || DROP_RESPONSE.has(name)) continue;

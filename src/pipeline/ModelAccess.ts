@@ -82,6 +82,8 @@ export type ModelSessionEvent =
 /** One job attempt's capability at the gateway: valid from openJob until close. */
 export interface ModelSession {
   readonly wires: ModelWires;
+  /** Dialects with a key (or an operator-set endpoint) on this runner: what a `command` agent is given. */
+  readonly configured: readonly ModelWireName[];
   /** The real credentials the gateway uses for this job: never to be handed to the agent. */
   readonly secrets: readonly string[];
   /** Why a dialect has no wire (e.g. no key configured), for the job log. */

@@ -11,6 +11,8 @@ export interface RunnerOptions {
   concurrency?: number;
   onOutput?: OutputListener;
   resolveGitToken?: ExecuteDeps['resolveGitToken'];
+  /** The model gateway of this process (src/gateway's startModelGateway), injected by the CLI command. */
+  modelAccess?: ExecuteDeps['modelAccess'];
   /** How long one claim call waits for work before looping (keeps shutdown responsive). */
   claimWaitMs?: number;
 }
@@ -98,6 +100,7 @@ export class Runner {
       stopSignal: this.stopController.signal,
       ...(this.options.onOutput ? { onOutput: this.options.onOutput } : {}),
       ...(this.options.resolveGitToken ? { resolveGitToken: this.options.resolveGitToken } : {}),
+      ...(this.options.modelAccess ? { modelAccess: this.options.modelAccess } : {}),
     };
   }
 

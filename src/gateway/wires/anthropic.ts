@@ -115,11 +115,19 @@ class AnthropicUsage implements UsageReader {
     if (typeof model === 'string') this.model = model;
     if (!isObject(usage)) return;
     this.seen = true;
-    for (const key of ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'output_tokens'])
+    for (const key of [
+      'input_tokens',
+      'cache_creation_input_tokens',
+      'cache_read_input_tokens',
+      'output_tokens',
+    ])
       if (typeof usage[key] === 'number') this.raw[key] = num(usage[key]);
     if (isObject(usage.cache_creation) && typeof usage.cache_creation.ephemeral_1h_input_tokens === 'number')
       this.raw.write1h = num(usage.cache_creation.ephemeral_1h_input_tokens);
-    if (isObject(usage.output_tokens_details) && typeof usage.output_tokens_details.thinking_tokens === 'number')
+    if (
+      isObject(usage.output_tokens_details) &&
+      typeof usage.output_tokens_details.thinking_tokens === 'number'
+    )
       this.raw.thinking = num(usage.output_tokens_details.thinking_tokens);
   }
 

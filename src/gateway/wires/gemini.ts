@@ -109,4 +109,3 @@ class GeminiUsage implements UsageReader {
     this.usage.seen = true;
   }
 }
-

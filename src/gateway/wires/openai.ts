@@ -94,7 +94,9 @@ export const openaiWire: WireSpec = {
     return {
       key: fingerprint('responses', model, body.instructions, input[0]),
       length: input.length,
-      ...(typeof body.previous_response_id === 'string' ? { previousResponseId: body.previous_response_id } : {}),
+      ...(typeof body.previous_response_id === 'string'
+        ? { previousResponseId: body.previous_response_id }
+        : {}),
       mayShrink: body.truncation === 'auto',
     };
   },

@@ -84,7 +84,10 @@ export interface WireSpec {
   /** Path below the job's base URL → route, or undefined (404). */
   route(method: string, path: string): Route | undefined;
   /** The token the agent presented (its key header, Bearer, or a `key` query parameter). */
-  presentedToken(headers: Record<string, string | string[] | undefined>, query: URLSearchParams): string | undefined;
+  presentedToken(
+    headers: Record<string, string | string[] | undefined>,
+    query: URLSearchParams,
+  ): string | undefined;
   /** Request headers carrying credentials: dropped before the real key is set. */
   readonly credentialHeaders: readonly string[];
   /** The header the real key goes in, and its value. */
@@ -104,7 +107,10 @@ export interface WireSpec {
   usageReader(): UsageReader;
 }
 
-export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+export function headerValue(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
