@@ -96,16 +96,18 @@ export class GatewaySession implements ModelSession {
     return ++this.callNumber;
   }
 
-  /** The least input this call can have: a later call of a conversation carries the earlier ones. */
-  inputLowerBound(place: ConversationPlace | undefined): number {
-    if (!place || place.mayShrink) return 0;
-    if (place.previousResponseId) {
-      const prev = this.responses.get(place.previousResponseId);
-      return prev ? prev.input + prev.carried : 0;
-    }
-    const prev = this.conversations.get(place.key);
-    if (!prev || place.length <= prev.length) return 0;
-    return prev.input + prev.carried;
+  /**
+   * The least input this call can have: a later call of a conversation carries the earlier call's input
+   * and its answer (`fresh`: the part the provider has not seen yet, which cannot come from its cache).
+   */
+  inputLowerBound(place: ConversationPlace | undefined): { tokens: number; fresh: number } {
+    const none = { tokens: 0, fresh: 0 };
+    if (!place || place.mayShrink) return none;
+    const prev = place.previousResponseId
+      ? this.responses.get(place.previousResponseId)
+      : this.conversations.get(place.key);
+    if (!prev || (!place.previousResponseId && place.length <= prev.length)) return none;
+    return { tokens: prev.input + prev.carried, fresh: prev.carried };
   }
 
   admit(est: CallEstimate): Admission {

@@ -14,6 +14,11 @@ export interface BudgetState {
 export interface CallEstimate {
   /** A lower bound of the call's input tokens (0 when nothing is known). */
   inputTokens: number;
+  /**
+   * Of inputTokens, how many the provider has never seen (the last answer carried back): they cannot be
+   * cache reads, so they cost at least the input rate. The rest may all be cache reads.
+   */
+  freshInputTokens?: number;
   /** undefined: the model has no price (the cost budget cannot judge it). */
   price: ModelPrice | undefined;
   /** The request's own output cap. */
@@ -62,7 +67,10 @@ export function admitCall(budgets: ModelBudgets, state: BudgetState, est: CallEs
     cap = Math.min(cap, left);
   }
   const outRate = est.price ? est.price.output / 1e6 : 0;
-  const inputCost = est.price ? (est.inputTokens * cheapestInput(est.price)) / 1e6 : 0;
+  const fresh = Math.min(est.freshInputTokens ?? 0, est.inputTokens);
+  const inputCost = est.price
+    ? ((est.inputTokens - fresh) * cheapestInput(est.price) + fresh * freshInput(est.price)) / 1e6
+    : 0;
   if (maxCostUsd !== undefined && est.price) {
     const left = maxCostUsd - state.costUsd - state.reservedCostUsd - inputCost;
     const affordable = outRate > 0 ? Math.floor(left / outRate + 1e-9) : left >= 0 ? cap : -1;
@@ -88,7 +96,12 @@ export function admitCall(budgets: ModelBudgets, state: BudgetState, est: CallEs
   };
 }
 
-/** Any part of an input may be read from the cache: the cheapest rate bounds its cost from below. */
+/** What the provider saw before may be read from the cache: the cheapest rate bounds its cost from below. */
 function cheapestInput(price: ModelPrice): number {
   return Math.min(price.input, price.cachedInput ?? price.input);
+}
+
+/** New input is read fresh or written to the cache. */
+function freshInput(price: ModelPrice): number {
+  return Math.min(price.input, price.cacheWrite ?? price.input);
 }

@@ -119,8 +119,10 @@ export async function forwardCall(call: Call, deps: CallDeps): Promise<void> {
   if (body && route.kind === 'billed') {
     const price = priceFor(deps.prices, model);
     if (!price && model) session.noteUnpriced(model);
+    const bound = session.inputLowerBound(place);
     const admission = session.admit({
-      inputTokens: session.inputLowerBound(place),
+      inputTokens: bound.tokens,
+      freshInputTokens: bound.fresh,
       price,
       requestedOutput: wire.requestedOutputCap(body),
       minOutput: wire.minOutputCap(body),
