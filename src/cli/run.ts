@@ -6,6 +6,7 @@ import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { userModelKeysOption } from '../secrets/userModelKeys.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
@@ -45,10 +46,12 @@ async function run(flags: RunFlags): Promise<number> {
   const deliveryEnv = deliveryEnvFromFlags(flags);
   const { store, config } = await openFromFlags(flags, initialConfig);
   const logger = createLogger(process.env.DROVER_LOG_LEVEL ?? 'warn');
-  const gateway = await startModelGateway({ env: process.env, logger }).catch(async (err) => {
-    await store.close();
-    throw err;
-  });
+  const gateway = await startModelGateway({ env: process.env, logger, ...userModelKeysOption(store) }).catch(
+    async (err) => {
+      await store.close();
+      throw err;
+    },
+  );
   const renderer = new TerminalRenderer(flags.json ? process.stderr : process.stdout);
   const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
     onOutput: renderer.entry,

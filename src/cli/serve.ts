@@ -10,6 +10,7 @@ import { startModelGateway } from '../gateway/startModelGateway.js';
 import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
+import { userModelKeysOption } from '../secrets/userModelKeys.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
@@ -91,12 +92,15 @@ export function registerServe(program: Command): void {
     const logger = createLogger();
     const metrics = new ServerMetrics(store, logger);
     const gateway = flags.workers
-      ? await startModelGateway({ env: process.env, logger, registry: metrics.registry }).catch(
-          async (err) => {
-            await store.close();
-            throw err;
-          },
-        )
+      ? await startModelGateway({
+          env: process.env,
+          logger,
+          registry: metrics.registry,
+          ...userModelKeysOption(store),
+        }).catch(async (err) => {
+          await store.close();
+          throw err;
+        })
       : undefined;
     const runner = flags.workers
       ? new Runner(store, config, logger, {

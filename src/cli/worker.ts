@@ -5,6 +5,7 @@ import { startModelGateway } from '../gateway/startModelGateway.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { userModelKeysOption } from '../secrets/userModelKeys.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
@@ -40,7 +41,11 @@ export function registerWorker(program: Command): void {
     const deliveryEnv = deliveryEnvFromFlags(flags);
     const { store, config } = await openFromFlags(flags);
     const logger = createLogger();
-    const gateway = await startModelGateway({ env: process.env, logger }).catch(async (err) => {
+    const gateway = await startModelGateway({
+      env: process.env,
+      logger,
+      ...userModelKeysOption(store),
+    }).catch(async (err) => {
       await store.close();
       throw err;
     });

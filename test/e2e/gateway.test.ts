@@ -1,5 +1,6 @@
 // The model gateway with real agents: the real claude, codex and gemini CLIs and a command agent on the
 // Chat Completions wire, each through the gateway to a scripted model server acting as the upstream.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { GEMINI_TEST_MODEL, startGeminiServer } from '../support/models/gemini.j
 import type { RecordedRequest } from '../support/models/http.js';
 import { CHAT_TEST_MODEL, startChatServer } from '../support/models/openaiChat.js';
 import { CODEX_TEST_MODEL, startResponsesServer } from '../support/models/openaiResponses.js';
+import { startRedisServer } from '../support/redisServer.js';
 
 const KEY = {
   anthropic: 'sk-ant-gateway-e2e-real-key-0123456789',
@@ -516,4 +518,56 @@ fs.writeFileSync('${shared}/statuses.json', JSON.stringify({ own: await status(a
       rmSync(shared, { recursive: true, force: true });
     }
   }, 240_000);
+});
+
+describe('model gateway with per-user keys (Redis backend)', () => {
+  it('a job naming a user calls the model with that user’s stored key; other jobs with the runner’s', async () => {
+    const redis = await startRedisServer();
+    const chat = await startChatServer({ turns: [{ text: 'ok' }], repeatLast: true });
+    servers.push(chat);
+    const aliceKey = 'sk-openai-alice-own-key-0123456789';
+    const env = {
+      DROVER_REDIS_URL: redis.url,
+      DROVER_REDIS_PREFIX: 'gw:',
+      DROVER_SECRET_KEY: randomBytes(32).toString('base64'),
+      OPENAI_BASE_URL: `${chat.url}/v1`,
+      OPENAI_API_KEY: KEY.openai,
+    };
+    try {
+      const bad = await runDrover(['secrets', 'set-model-key', '--user', 'alice', '--provider', 'openia'], {
+        env,
+        input: aliceKey,
+      });
+      expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining("'openia'")]);
+      const set = await runDrover(['secrets', 'set-model-key', '--user', 'alice', '--provider', 'openai'], {
+        env,
+        input: `${aliceKey}\n`,
+      });
+      expect(set.code, set.stderr).toBe(0);
+      expect(set.stdout).toContain('user:alice:model_key:openai');
+      // A job naming a user needs that user's git token too (unused by a local repo).
+      const git = await runDrover(['secrets', 'set-git-token', '--user', 'alice'], {
+        env,
+        input: 'ghp_alice0123456789\n',
+      });
+      expect(git.code, git.stderr).toBe(0);
+      const call =
+        "node -e \"fetch(process.env.OPENAI_BASE_URL + '/chat/completions', { method: 'POST', headers: { authorization: 'Bearer ' + process.env.OPENAI_API_KEY }, body: JSON.stringify({ model: 'gpt-4.1', messages: [] }) }).then((r) => process.exit(r.status === 200 ? 0 : 1))\"";
+      for (const user of [['--user-id', 'alice'], []]) {
+        const res = await run(
+          'command',
+          undefined,
+          ['--prompt', 'x', '--agent-cmd', call, '--allow-no-changes', ...user],
+          env,
+        );
+        expect(JSON.parse(res.stdout), res.stderr).toMatchObject({ status: 'succeeded', turns: 1 });
+      }
+      expect(chat.allRequests.map((r) => r.headers.authorization)).toEqual([
+        `Bearer ${aliceKey}`,
+        `Bearer ${KEY.openai}`,
+      ]);
+    } finally {
+      await redis.cleanup();
+    }
+  }, 180_000);
 });

@@ -5,6 +5,7 @@ import { useNow } from '../route';
 import { followJob } from '../sse';
 import { Artifacts } from './Artifacts';
 import { LogView, MAX_LINES } from './LogView';
+import { ModelCalls } from './ModelCalls';
 import { type PhaseMark, PhaseTimeline } from './PhaseTimeline';
 import { StatusBadge } from './StatusBadge';
 
@@ -16,6 +17,7 @@ export function JobDetail({ id }: { id: string }) {
   const [error, setError] = useState('');
   const [log, setLog] = useState<{ entries: OutputEntry[]; dropped: number }>({ entries: [], dropped: 0 });
   const [phases, setPhases] = useState<PhaseMark[]>([]);
+  const [modelCalls, setModelCalls] = useState<OutputEntry[]>([]);
   const [stream, setStream] = useState<StreamState>('connecting');
   const [cancelling, setCancelling] = useState(false);
   // Re-render every second so running durations count up.
@@ -43,6 +45,7 @@ export function JobDetail({ id }: { id: string }) {
           const name = typeof entry.data?.phase === 'string' ? entry.data.phase : entry.line;
           setPhases((prev) => [...prev, { name, title: entry.line, ts: entry.ts }]);
         }
+        if (entry.type === 'model.call') setModelCalls((prev) => [...prev, entry]);
         if (entry.type === 'end') return;
         pending.push(entry);
         frame ||= requestAnimationFrame(flush);
@@ -145,6 +148,16 @@ export function JobDetail({ id }: { id: string }) {
         <dd>{formatDuration(jobDurationMs(job, now))}</dd>
         <dt>Cost</dt>
         <dd>{formatCost(job.costUsd)}</dd>
+        {job.inputTokens !== null && job.inputTokens !== undefined && (
+          <>
+            <dt>Tokens</dt>
+            <dd>
+              in {(job.inputTokens + (job.cachedInputTokens ?? 0)).toLocaleString('en-US')} (cached{' '}
+              {(job.cachedInputTokens ?? 0).toLocaleString('en-US')}) · out{' '}
+              {(job.outputTokens ?? 0).toLocaleString('en-US')}
+            </dd>
+          </>
+        )}
         <dt>Attempts</dt>
         <dd>
           {job.attempts}
@@ -158,6 +171,7 @@ export function JobDetail({ id }: { id: string }) {
       )}
       <PhaseTimeline phases={phases} endedAt={ended ? job.finishedAt : null} now={now} />
       <Artifacts jobId={job.id} ended={ended} />
+      <ModelCalls entries={modelCalls} />
       <LogView entries={log.entries} dropped={log.dropped} />
     </section>
   );
