@@ -29,7 +29,11 @@ export class ResponseTap {
 
   start(headers: Record<string, string | string[] | undefined>): void {
     const type = String(headers['content-type'] ?? '');
-    if (type.includes('text/event-stream')) this.sse = new SseReader((data) => this.reader.event(data));
+    if (type.includes('text/event-stream'))
+      this.sse = new SseReader(
+        (data) => this.reader.event(data),
+        (event, data) => this.reader.interest(event, data),
+      );
     else if (type.includes('json')) this.json = [];
     const encoding = String(headers['content-encoding'] ?? 'identity').toLowerCase();
     this.decoder =

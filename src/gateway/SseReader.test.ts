@@ -39,3 +39,25 @@ describe('SseReader', () => {
     expect(read(['data: nope\n\ndata: {"ok":true}\n\n'])).toEqual([{ ok: true }]);
   });
 });
+
+describe('SseReader interest', () => {
+  it('parses only the events the usage reader asks for, by event name or by a cheap look at the data', () => {
+    const seen: { event: string | undefined; data: string }[] = [];
+    const out: unknown[] = [];
+    const reader = new SseReader(
+      (d) => out.push(d),
+      (event, data) => {
+        seen.push({ event, data: data.toString() });
+        return event === 'message_delta' || data.includes('"usage"');
+      },
+    );
+    reader.push(
+      Buffer.from(
+        'event: content_block_delta\ndata: {"delta":"x"}\n\nevent: message_delta\ndata: {"usage":{"output_tokens":3}}\n\ndata: {"usage":{"n":1}}\n\ndata: {"other":1}\n\n',
+      ),
+    );
+    reader.end();
+    expect(out).toEqual([{ usage: { output_tokens: 3 } }, { usage: { n: 1 } }]);
+    expect(seen.map((s) => s.event)).toEqual(['content_block_delta', 'message_delta', undefined, undefined]);
+  });
+});

@@ -1,80 +1,132 @@
-import { StringDecoder } from 'node:string_decoder';
-
 /** Events larger than this are skipped (a usage report is small; this bounds memory, not output). */
-const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+const LF = 10;
+const CR = 13;
+const DATA = Buffer.from('data:');
+const EVENT = Buffer.from('event:');
+
+/** Which events are worth parsing: cheap tests on the event name and the raw data bytes. */
+export type SseInterest = (event: string | undefined, data: Buffer) => boolean;
 
 /**
- * Reads Server-Sent Events from a byte stream as it passes through: each event's `data` (its lines
- * joined) is parsed as JSON and handed on. Copies nothing it does not need; the bytes themselves go to
- * the agent untouched.
+ * Reads Server-Sent Events from a byte stream as it passes through, without slowing it down: lines are
+ * found with native byte searches, and only the events `interest` picks (those that can carry usage)
+ * are decoded and parsed as JSON; content deltas, most of the bytes, are never decoded.
  */
 export class SseReader {
-  private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
-  private data: string[] = [];
-  private dataChars = 0;
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  private data: Buffer[] = [];
+  private dataBytes = 0;
+  private event: string | undefined;
   private lastWasCr = false;
 
-  constructor(private readonly onData: (data: unknown) => void) {}
+  constructor(
+    private readonly onData: (data: unknown) => void,
+    private readonly interest: SseInterest = () => true,
+  ) {}
 
   push(chunk: Buffer): void {
-    this.feed(this.decoder.write(chunk));
+    let start = 0;
+    // A CRLF split across chunks ends one line, not two.
+    if (this.lastWasCr && chunk[0] === LF) start = 1;
+    this.lastWasCr = false;
+    const crFree = chunk.indexOf(CR, start) === -1;
+    while (start < chunk.length) {
+      const end = crFree ? chunk.indexOf(LF, start) : nextEol(chunk, start);
+      if (end === -1) {
+        this.keep(chunk.subarray(start));
+        return;
+      }
+      this.line(this.joinPartial(chunk.subarray(start, end)));
+      if (chunk[end] === CR) {
+        if (end + 1 === chunk.length) this.lastWasCr = true;
+        else if (chunk[end + 1] === LF) start = end + 2;
+        else start = end + 1;
+        if (this.lastWasCr) return;
+        continue;
+      }
+      start = end + 1;
+    }
   }
 
   end(): void {
-    this.feed(this.decoder.end());
-    if (this.partial) this.line(this.partial);
-    this.partial = '';
+    if (this.partialBytes > 0) this.line(this.joinPartial(Buffer.alloc(0)));
     this.dispatch();
   }
 
-  private feed(text: string): void {
-    if (text.length === 0) return;
-    let start = 0;
-    // A \r\n pair split across chunks ends one line, not two.
-    if (this.lastWasCr && text.charCodeAt(0) === 10) start = 1;
-    this.lastWasCr = false;
-    for (let i = start; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
-      this.line(this.partial + text.slice(start, i));
-      this.partial = '';
-      if (c === 13) {
-        if (i + 1 === text.length) this.lastWasCr = true;
-        else if (text.charCodeAt(i + 1) === 10) i++;
-      }
-      start = i + 1;
+  private keep(rest: Buffer): void {
+    this.partialBytes += rest.length;
+    if (this.partialBytes > MAX_EVENT_BYTES) {
+      this.partial = [];
+      this.partialBytes = 0;
+      return;
     }
-    if (start < text.length) {
-      this.partial += text.slice(start);
-      if (this.partial.length > MAX_EVENT_CHARS) this.partial = '';
-    }
+    // A copy: the chunk belongs to the stream that goes on to the agent.
+    this.partial.push(Buffer.from(rest));
   }
 
-  private line(line: string): void {
-    if (line === '') {
+  private joinPartial(tail: Buffer): Buffer {
+    if (this.partialBytes === 0) return tail;
+    const line = Buffer.concat([...this.partial, tail]);
+    this.partial = [];
+    this.partialBytes = 0;
+    return line;
+  }
+
+  private line(line: Buffer): void {
+    if (line.length === 0) {
       this.dispatch();
       return;
     }
-    if (!line.startsWith('data:')) return; // event:, id:, retry:, comments
-    const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
-    this.dataChars += value.length;
-    if (this.dataChars <= MAX_EVENT_CHARS) this.data.push(value);
+    if (startsWith(line, DATA)) {
+      const value = line.subarray(line[5] === 32 ? 6 : 5);
+      this.dataBytes += value.length;
+      if (this.dataBytes <= MAX_EVENT_BYTES) this.data.push(value);
+    } else if (startsWith(line, EVENT)) {
+      this.event = line.toString('utf8', line[6] === 32 ? 7 : 6);
+    }
+    // id:, retry: and comments carry nothing Drover needs.
   }
 
   private dispatch(): void {
+    const event = this.event;
+    this.event = undefined;
     if (this.data.length === 0) return;
-    const text = this.data.length === 1 ? this.data[0]! : this.data.join('\n');
-    const skipped = this.dataChars > MAX_EVENT_CHARS;
+    const parts = this.data;
+    const skipped = this.dataBytes > MAX_EVENT_BYTES;
     this.data = [];
-    this.dataChars = 0;
-    if (skipped || text === '[DONE]') return;
+    this.dataBytes = 0;
+    if (skipped) return;
+    const data = parts.length === 1 ? parts[0]! : joinLines(parts);
+    if (!this.interest(event, data)) return;
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(data.toString('utf8'));
     } catch {
-      return;
+      return; // `[DONE]` and anything else that is not JSON
     }
     this.onData(value);
   }
+}
+
+function nextEol(chunk: Buffer, start: number): number {
+  const lf = chunk.indexOf(LF, start);
+  const cr = chunk.indexOf(CR, start);
+  if (lf === -1) return cr;
+  if (cr === -1) return lf;
+  return Math.min(lf, cr);
+}
+
+function startsWith(line: Buffer, prefix: Buffer): boolean {
+  return line.length >= prefix.length && line.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+}
+
+function joinLines(parts: Buffer[]): Buffer {
+  const out: Buffer[] = [];
+  parts.forEach((p, i) => {
+    if (i > 0) out.push(Buffer.from('\n'));
+    out.push(p);
+  });
+  return Buffer.concat(out);
 }

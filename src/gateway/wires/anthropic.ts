@@ -3,6 +3,7 @@ import {
   bearer,
   emptyUsage,
   headerValue,
+  interestIn,
   isObject,
   num,
   type RefusalReason,
@@ -79,8 +80,14 @@ export const anthropicWire: WireSpec = {
   usageReader: () => new AnthropicUsage(),
 };
 
+const INTEREST = interestIn(
+  ['message_start', 'message_delta', 'content_block_start'],
+  ['"message_start"', '"message_delta"', '"content_block_start"'],
+);
+
 /** message_start carries the input side, message_delta the cumulative totals (its fields win). */
 class AnthropicUsage implements UsageReader {
+  readonly interest = INTEREST;
   private raw: Record<string, number> = {};
   private model: string | undefined;
   private thinking = false;

@@ -2,6 +2,7 @@ import { fingerprint } from './fingerprint.js';
 import {
   emptyUsage,
   headerValue,
+  interestIn,
   isObject,
   num,
   type RefusalReason,
@@ -88,7 +89,10 @@ export const geminiWire: WireSpec = {
 };
 
 /** Every stream chunk may carry usageMetadata; the last is the whole call's. */
+const INTEREST = interestIn([], ['"usageMetadata"', '"modelVersion"']);
+
 class GeminiUsage implements UsageReader {
+  readonly interest = INTEREST;
   readonly usage: WireUsage = emptyUsage();
 
   event(data: unknown): void {

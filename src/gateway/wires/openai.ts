@@ -2,6 +2,7 @@ import { fingerprint } from './fingerprint.js';
 import {
   bearer,
   emptyUsage,
+  interestIn,
   isObject,
   num,
   type RefusalReason,
@@ -104,7 +105,12 @@ export const openaiWire: WireSpec = {
   usageReader: () => new OpenAiUsage(),
 };
 
+const DONE = ['response.created', 'response.completed', 'response.incomplete', 'response.failed'];
+// Chat chunks have no event names; with include_usage every chunk says `"usage":null` but one.
+const INTEREST = interestIn(DONE, ['"usage":{', '"usage": {', ...DONE.map((d) => `"${d}"`)]);
+
 class OpenAiUsage implements UsageReader {
+  readonly interest = INTEREST;
   readonly usage: WireUsage = emptyUsage();
 
   event(data: unknown): void {

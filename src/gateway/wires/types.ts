@@ -51,6 +51,8 @@ export function emptyUsage(): WireUsage {
 
 /** Reads usage from a response as its bytes pass through (SSE events or one JSON document). */
 export interface UsageReader {
+  /** Which stream events can carry usage or the model (the others are never parsed). */
+  interest(event: string | undefined, data: Buffer): boolean;
   /** One SSE event's data (streams). */
   event(data: unknown): void;
   /** The whole JSON body (non-streaming responses). */
@@ -127,4 +129,12 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 
 export function num(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0;
+}
+
+/** An SSE interest test: events with one of these names, or (unnamed) whose data holds one of the keys. */
+export function interestIn(names: readonly string[], keys: readonly string[]) {
+  const named = new Set(names);
+  const raw = keys.map((k) => Buffer.from(k));
+  return (event: string | undefined, data: Buffer): boolean =>
+    event ? named.has(event) : raw.some((k) => data.includes(k));
 }
