@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { ROOT } from './drover.mjs';
 
 const [mode, upstreamUrl] = process.argv.slice(2);
+// A clean exit on SIGINT, so `node --cpu-prof` writes its profile.
+process.on('SIGINT', () => process.exit(0));
 
 if (mode === 'upstream') {
   const usage = { prompt_tokens: 1000, completion_tokens: 50, total_tokens: 1050 };

@@ -1,12 +1,13 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ModelCallRecord } from '../pipeline/ModelAccess.js';
 import { costOf, type PriceTable, priceFor } from '../runner/guards/prices.js';
 import type { Upstream } from './GatewayConfig.js';
 import type { GatewayMetrics } from './GatewayMetrics.js';
 import type { CallTicket, GatewaySession } from './GatewaySession.js';
 import { ResponseTap } from './ResponseTap.js';
+import { upstreamCall } from './upstreamCall.js';
 import { isObject, type RefusalReason, type Route, type WireSpec } from './wires/types.js';
 
 export interface CallDeps {
@@ -158,28 +159,45 @@ export async function forwardCall(call: Call, deps: CallDeps): Promise<void> {
   res.on('close', onClose);
   const tap = new ResponseTap(wire.usageReader(), deps.recordBodies ? MAX_RECORDED_BODY : 0);
   let answered = false;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
   try {
-    const upstream = await request(upstreamUrl(call), {
-      method: req.method as Dispatcher.HttpMethod,
-      headers: upstreamHeaders(req.headers, wire, call.upstream, bytes.length),
-      ...(bytes.length > 0 ? { body: bytes } : {}),
-      dispatcher: deps.dispatcher,
-      signal: controller.signal,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    record.status = upstream.statusCode;
-    tap.start(upstream.headers);
-    res.writeHead(upstream.statusCode, responseHeaders(upstream.headers));
-    answered = true;
-    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-      if (record.firstByteMs === null) record.firstByteMs = Date.now() - started;
-      const ok = res.write(chunk);
-      tap.push(chunk);
-      if (!ok) await drained(res);
-      if (controller.signal.aborted) break;
-    }
-    if (!controller.signal.aborted) res.end();
+    await upstreamCall(
+      deps.dispatcher,
+      {
+        url: upstreamUrl(call),
+        method: req.method ?? 'GET',
+        headers: upstreamHeaders(req.headers, wire, call.upstream, bytes.length),
+        ...(bytes.length > 0 ? { body: bytes } : {}),
+        signal: controller.signal,
+      },
+      {
+        head(status, headers) {
+          record.status = status;
+          tap.start(headers);
+          res.writeHead(status, responseHeaders(headers));
+          answered = true;
+        },
+        data(chunk) {
+          if (record.firstByteMs === null) record.firstByteMs = Date.now() - started;
+          // Chunks (and the end) that arrive in the same tick leave in one write.
+          if (!corked) {
+            corked = true;
+            res.cork();
+            process.nextTick(uncork);
+          }
+          const ok = res.write(chunk);
+          tap.push(chunk);
+          return ok;
+        },
+        // An agent that goes away while the answer waits aborts the call (res 'close' → abort).
+        onDrain: (resume) => res.once('drain', resume),
+      },
+    );
+    res.end();
   } catch (err) {
     if (!answered) {
       if (controller.signal.aborted) {
@@ -192,6 +210,9 @@ export async function forwardCall(call: Call, deps: CallDeps): Promise<void> {
         record.error = message;
       }
     } else {
+      // The answer broke off half-way: the agent sees its connection end, as it would have directly.
+      if (!controller.signal.aborted) record.error = `the upstream answer broke off (${causeOf(err)})`;
+      record.aborted = true;
       res.destroy();
     }
   } finally {
@@ -276,18 +297,6 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'to
     chunks.push(chunk);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, close: boolean): void {

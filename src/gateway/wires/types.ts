@@ -131,10 +131,21 @@ export function num(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0;
 }
 
-/** An SSE interest test: events with one of these names, or (unnamed) whose data holds one of the keys. */
+/**
+ * An SSE interest test: events with one of these names, or (unnamed) whose data holds one of the keys
+ * near its start (`type` comes first) or its end (usage follows the content). Only those ends are
+ * searched, so a long content delta costs nothing.
+ */
 export function interestIn(names: readonly string[], keys: readonly string[]) {
   const named = new Set(names);
   const raw = keys.map((k) => Buffer.from(k));
-  return (event: string | undefined, data: Buffer): boolean =>
-    event ? named.has(event) : raw.some((k) => data.includes(k));
+  return (event: string | undefined, data: Buffer): boolean => {
+    if (event) return named.has(event);
+    if (data.length <= HEAD + TAIL) return raw.some((k) => data.includes(k));
+    const head = data.subarray(0, HEAD);
+    const tail = data.subarray(data.length - TAIL);
+    return raw.some((k) => head.includes(k) || tail.includes(k));
+  };
 }
+const HEAD = 256;
+const TAIL = 4096;
