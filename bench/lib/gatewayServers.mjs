@@ -31,7 +31,9 @@ if (mode === 'upstream') {
         finish();
         return;
       }
-      const piece = Buffer.from(event({ ...base, choices: [{ index: 0, delta: { content: 'x'.repeat(16_000) } }] }));
+      const piece = Buffer.from(
+        event({ ...base, choices: [{ index: 0, delta: { content: 'x'.repeat(16_000) } }] }),
+      );
       let sent = 0;
       const pump = () => {
         while (sent < bytes) {
@@ -52,7 +54,10 @@ if (mode === 'upstream') {
   const { loadGatewayConfig } = await import(join(ROOT, 'dist/gateway/GatewayConfig.js'));
   const { ModelGateway } = await import(join(ROOT, 'dist/gateway/ModelGateway.js'));
   const pino = (await import('pino')).default;
-  const config = loadGatewayConfig({ OPENAI_BASE_URL: `${upstreamUrl}/v1`, OPENAI_API_KEY: 'sk-bench-0123456789' });
+  const config = loadGatewayConfig({
+    OPENAI_BASE_URL: `${upstreamUrl}/v1`,
+    OPENAI_API_KEY: 'sk-bench-0123456789',
+  });
   const gateway = await ModelGateway.start({ config, logger: pino({ level: 'silent' }) });
   const session = await gateway.openJob({ id: 'bench' }, {});
   const wire = session.wires.openai;

@@ -39,7 +39,7 @@ export class GatewaySession implements ModelSession {
   wires: ModelWires = {};
   configured: ModelWireName[] = [];
   secrets: string[] = [];
-  notes: string[] = [];
+  notes: Partial<Record<ModelWireName, string>> = {};
   closed = false;
   private readonly totals: ModelUsage = {
     calls: 0,

@@ -1,6 +1,6 @@
 // The gateway over real HTTP, in front of the scripted model servers (test/support/models).
 import { createServer, request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createConnection } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS, startTestGateway, type TestGateway } from '../../test/support/gateway.js';
@@ -220,13 +220,64 @@ describe('forwarding', () => {
     });
     closers.push(() => bare.close());
     const session = await bare.openJob({ id: 'no-key' }, {});
-    expect(session.notes.join(' ')).toContain('no API key for anthropic');
+    expect(session.notes.anthropic).toContain('no API key for anthropic');
     expect(session.configured).toEqual([]);
     const wire = session.wires.anthropic!;
     const res = await post(`${wire.baseUrl}/v1/messages`, message(), { 'x-api-key': wire.token });
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
     await session.close();
+  });
+});
+
+describe('upstream plumbing', () => {
+  it('goes through HTTP_PROXY (a CONNECT tunnel) when the runner has one', async () => {
+    const tunnels: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req, client, head) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = createConnection({ host: host!, port: Number(port) }, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    const p = await listenLoopback(proxy);
+    const g = await startTestGateway({ anthropic: anthropic.url }, { env: { HTTP_PROXY: p.url } });
+    try {
+      const { session } = await g.open();
+      const wire = session.wires.anthropic!;
+      const res = await post(`${wire.baseUrl}/v1/messages`, message(), { 'x-api-key': wire.token });
+      expect(res.status).toBe(200);
+      expect(tunnels).toEqual([new URL(anthropic.url).host]);
+      await session.close();
+    } finally {
+      await g.close();
+      await p.close();
+    }
+  });
+
+  it('DROVER_RECORD_MODEL_BODIES=1 keeps each call’s request and response body in its record', async () => {
+    const g = await startTestGateway({ anthropic: anthropic.url }, { recordBodies: true });
+    try {
+      const { session, events } = await g.open();
+      const wire = session.wires.anthropic!;
+      await (
+        await post(`${wire.baseUrl}/v1/messages`, message({ stream: true }), { 'x-api-key': wire.token })
+      ).text();
+      const call = events.find((e) => e.type === 'call');
+      expect(call?.type === 'call' && JSON.parse(call.call.requestBody!)).toMatchObject({
+        model: 'claude-sonnet-4-5',
+      });
+      expect(call?.type === 'call' && call.call.responseBody).toContain('event: message_stop');
+      await session.close();
+    } finally {
+      await g.close();
+    }
   });
 });
 

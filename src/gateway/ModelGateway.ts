@@ -83,7 +83,7 @@ export class ModelGateway implements ModelAccess {
       const suffix = name === 'openai' ? '/v1' : '';
       session.wires[name] = { baseUrl: `${this.url}/j/${session.id}/${name}${suffix}`, token: session.token };
       if (header || upstream.custom) session.configured.push(name);
-      else session.notes.push(`no API key for ${name} on this runner: its calls are refused`);
+      else session.notes[name] = `no API key for ${name} on this runner: its calls are refused`;
     }
     this.sessions.set(session.id, session);
     return session;

@@ -86,8 +86,8 @@ export interface ModelSession {
   readonly configured: readonly ModelWireName[];
   /** The real credentials the gateway uses for this job: never to be handed to the agent. */
   readonly secrets: readonly string[];
-  /** Why a dialect has no wire (e.g. no key configured), for the job log. */
-  readonly notes: readonly string[];
+  /** What the job log should say about a dialect (e.g. no key configured: its calls are refused). */
+  readonly notes: Partial<Record<ModelWireName, string>>;
   usage(): ModelUsage;
   subscribe(listener: (event: ModelSessionEvent) => void): () => void;
   /** Spend the gateway did not see (an agent run with the gateway off), counted against the budgets. */

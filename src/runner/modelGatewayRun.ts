@@ -63,6 +63,16 @@ export async function gatewayRun(ctx: JobContext, adapter: AgentAdapter): Promis
   const names = wanted === 'all' ? session.configured : wanted;
   const wires: ModelWires = {};
   for (const name of names) if (session.wires[name]) wires[name] = session.wires[name];
+  // A command agent on a runner with no model provider configured has nothing to call.
+  if (names.length === 0) return undefined;
+  const notes = names.flatMap((name) => session.notes[name] ?? []);
+  noteOnce(
+    ctx,
+    `on-${names.join(',')}`,
+    `Model gateway: on (${names.join(', ')}); the agent gets per-job endpoints and a token, never the API keys${
+      notes.length ? ` (${notes.join('; ')})` : ''
+    }`,
+  );
   return runThrough(ctx, session, wires);
 }
 
@@ -80,12 +90,6 @@ async function openSession(ctx: JobContext): Promise<ModelSession> {
   ctx.models = session;
   for (const secret of session.secrets) ctx.masker.add(secret);
   for (const wire of Object.values(session.wires)) ctx.masker.add(wire.token);
-  ctx.output.system(
-    `Model gateway: on; the agent gets per-job endpoints and a token, never the API keys${
-      session.notes.length ? ` (${session.notes.join('; ')})` : ''
-    }`,
-    'info',
-  );
   const file = join(ctx.artifactsDir, MODEL_CALLS_ARTIFACT);
   let writes: Promise<unknown> = mkdir(ctx.artifactsDir, { recursive: true });
   pendingWrites.set(ctx, () => writes);

@@ -30,6 +30,8 @@ const PRICES = {
   [CHAT_TEST_MODEL]: { input: 2, output: 8, cachedInput: 0.5 },
   '*': { input: 1, output: 2 },
 };
+/** A secret of the runner (DROVER_MASK_ENV) that reaches a request body through the prompt. */
+const HUSH = 'hush-secret-0123456789abcdef';
 const priceOf = (model: unknown) => PRICES[String(model) as keyof typeof PRICES] ?? PRICES['*'];
 
 let repo: BareRepo;
@@ -359,10 +361,18 @@ fs.writeFileSync('env.txt', Object.entries(process.env).map(([k, v]) => k + '=' 
     const res = await run(
       'command',
       undefined,
-      ['--prompt', 'Ask twice', '--agent-cmd', agentCmd(`${chat.url}/release`)],
+      [
+        '--prompt',
+        `Ask twice ${HUSH}`,
+        '--agent-cmd',
+        `echo "token=$OPENAI_API_KEY"; ${agentCmd(`${chat.url}/release`)}`,
+      ],
       {
         OPENAI_BASE_URL: `${chat.url}/v1`,
         OPENAI_API_KEY: KEY.openai,
+        DROVER_RECORD_MODEL_BODIES: '1',
+        DROVER_MASK_ENV: 'HUSH',
+        HUSH,
         // An operator passing the key on, even under another name: the gateway holds it back all the same.
         DROVER_AGENT_ENV: 'OPENAI_API_KEY,MY_KEY_COPY',
         MY_KEY_COPY: KEY.openai,
@@ -381,6 +391,26 @@ fs.writeFileSync('env.txt', Object.entries(process.env).map(([k, v]) => k + '=' 
     expect(job.costUsd).toBeCloseTo((1800 * 2 + 200 * 0.5 + 80 * 8) / 1e6, 12);
     const log = logText(await jobLog(job.id, dataDir()));
     expect(log).toContain('Model gateway: MY_KEY_COPY withheld from the agent');
+    // The per-job token is masked like any secret.
+    expect(log).toContain('token=***');
+    expect(log).not.toMatch(/drover-[\w-]{20}/);
+    // With DROVER_RECORD_MODEL_BODIES=1 the bodies are in model-calls.jsonl, masked.
+    const artifact = await runDrover([
+      'artifacts',
+      job.id,
+      '--get',
+      'model-calls.jsonl',
+      '--data-dir',
+      dataDir(),
+    ]);
+    const calls = artifact.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { requestBody: string; responseBody: string });
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.requestBody).toContain('Ask twice ***');
+    expect(calls[0]!.responseBody).toContain('streamed answer');
+    expect(artifact.stdout).not.toContain(HUSH);
   }, 180_000);
 
   it('cancelling the job aborts the call in flight upstream', async () => {

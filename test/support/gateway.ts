@@ -22,7 +22,7 @@ export interface TestGateway {
 /** Upstream URLs (without /v1 for OpenAI) of whichever scripted servers a test started. */
 export async function startTestGateway(
   upstreams: { anthropic?: string; openai?: string; gemini?: string },
-  opts: { prices?: PriceTable; maxBody?: string; recordBodies?: boolean } = {},
+  opts: { prices?: PriceTable; maxBody?: string; recordBodies?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestGateway> {
   const env: NodeJS.ProcessEnv = {
     ANTHROPIC_API_KEY: KEYS.anthropic,
@@ -33,6 +33,7 @@ export async function startTestGateway(
     ...(upstreams.gemini ? { GOOGLE_GEMINI_BASE_URL: upstreams.gemini } : {}),
     ...(opts.maxBody ? { DROVER_GATEWAY_MAX_BODY: opts.maxBody } : {}),
     ...(opts.recordBodies ? { DROVER_RECORD_MODEL_BODIES: '1' } : {}),
+    ...opts.env,
   };
   const config = loadGatewayConfig(env);
   if (opts.prices) config.prices = opts.prices;

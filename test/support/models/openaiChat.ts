@@ -39,7 +39,7 @@ export async function startChatServer(script: Script<ChatTurn>): Promise<ChatSer
   let releaseHold: (() => void) | undefined;
   let released = false;
   let aborted = 0;
-  const server = await listen(async (req, res, record) => {
+  const server = await listen(async (_req, res, record) => {
     const { method, path } = record;
     if (method === 'POST' && path === '/release') {
       released = true;
