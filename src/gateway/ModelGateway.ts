@@ -10,10 +10,11 @@ import {
   type ModelSession,
   type ModelWireName,
 } from '../pipeline/ModelAccess.js';
-import { forwardCall, sendJson } from './forwardCall.js';
+import { forwardCall } from './forwardCall.js';
 import { type GatewayConfig, secretOf, type Upstream } from './GatewayConfig.js';
 import { GatewayMetrics } from './GatewayMetrics.js';
 import { GatewaySession } from './GatewaySession.js';
+import { sendJson } from './relayHttp.js';
 import { WIRES } from './wires/registry.js';
 
 /** Keys of one user, from the encrypted secrets store (`drover secrets set-model-key`). */

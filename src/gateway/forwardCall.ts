@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { ModelCallRecord } from '../pipeline/ModelAccess.js';
@@ -7,8 +7,9 @@ import type { Upstream } from './GatewayConfig.js';
 import type { GatewayMetrics } from './GatewayMetrics.js';
 import type { CallTicket, GatewaySession } from './GatewaySession.js';
 import { ResponseTap } from './ResponseTap.js';
+import { causeOf, readBody, responseHeaders, sendJson, upstreamHeaders } from './relayHttp.js';
 import { upstreamCall } from './upstreamCall.js';
-import { isObject, type RefusalReason, type Route, type WireSpec } from './wires/types.js';
+import { emptyUsage, isObject, type RefusalReason, type Route, type WireSpec } from './wires/types.js';
 
 export interface CallDeps {
   dispatcher: Dispatcher;
@@ -31,21 +32,6 @@ export interface Call {
   upstream: Upstream;
 }
 
-/** Request headers that describe one hop, or that the gateway sets itself. */
-const DROP_REQUEST = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'content-length',
-  'accept-encoding',
-]);
-const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade']);
 const MAX_RECORDED_BODY = 8 * 1024 * 1024;
 
 /**
@@ -151,6 +137,13 @@ export async function forwardCall(call: Call, deps: CallDeps): Promise<void> {
   if (deps.recordBodies && route.kind === 'billed') record.requestBody = bytes.toString('utf8');
   if (route.kind === 'billed') session.emit({ type: 'call.started', wire: wire.name });
 
+  if (session.closed) {
+    // The job ended while the request was read: nothing of it goes out.
+    session.settle(ticket, emptyUsage(), null, false);
+    const err = wire.error('unauthorized', 'Drover: this job has ended.');
+    sendJson(res, err.status, err.body, false);
+    return;
+  }
   const controller = new AbortController();
   const done = session.track(() => controller.abort());
   const onClose = () => {
@@ -241,11 +234,6 @@ export async function forwardCall(call: Call, deps: CallDeps): Promise<void> {
   }
 }
 
-function finishRecord(session: GatewaySession, record: ModelCallRecord, deps: CallDeps): void {
-  deps.metrics?.call(record);
-  session.emit({ type: 'call', call: record });
-}
-
 function upstreamUrl(call: Call): string {
   const suffix = call.wire.name === 'openai' ? '/v1' : '';
   const rest = call.path.startsWith(suffix) ? call.path.slice(suffix.length) : call.path;
@@ -255,64 +243,9 @@ function upstreamUrl(call: Call): string {
   return `${call.upstream.baseUrl}${rest}${qs ? `?${qs}` : ''}`;
 }
 
-function upstreamHeaders(
-  incoming: IncomingHttpHeaders,
-  wire: WireSpec,
-  upstream: Upstream,
-  length: number,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  const drop = new Set(wire.credentialHeaders);
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || DROP_REQUEST.has(name) || drop.has(name)) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  // Plain bytes, so usage can be read on the way (and passed on unchanged).
-  out['accept-encoding'] = 'identity';
-  if (length > 0) out['content-length'] = String(length);
-  if (upstream.auth) out[upstream.auth[0]] = upstream.auth[1];
-  return out;
-}
-
-function responseHeaders(
-  headers: Record<string, string | string[] | undefined>,
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || DROP_RESPONSE.has(name)) continue;
-    out[name] = value;
-  }
-  return out;
-}
-
-/** The request body, or 'too_large' past the limit (its Content-Length is checked before reading). */
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too_large'> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) return 'too_large';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) return 'too_large';
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, close: boolean): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...(close ? { connection: 'close' } : {}),
-  });
-  res.end(text);
-}
-
-function causeOf(err: unknown): string {
-  const e = err as { code?: string; cause?: { code?: string; message?: string }; message?: string };
-  return e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err);
+function finishRecord(session: GatewaySession, record: ModelCallRecord, deps: CallDeps): void {
+  deps.metrics?.call(record);
+  session.emit({ type: 'call', call: record });
 }
 
 /** An unreachable upstream is a server error (the CLIs retry those), not the caller's fault. */
