@@ -163,7 +163,7 @@ export async function forwardCall(call: Call, deps: CallDeps): Promise<void> {
       {
         url: upstreamUrl(call),
         method: req.method ?? 'GET',
-        headers: upstreamHeaders(req.headers, wire, call.upstream, bytes.length),
+        headers: upstreamHeaders(req.headers, call.upstream, bytes.length),
         ...(bytes.length > 0 ? { body: bytes } : {}),
         signal: controller.signal,
       },

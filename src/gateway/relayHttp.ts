@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Upstream } from './GatewayConfig.js';
-import type { WireSpec } from './wires/types.js';
 
 // The HTTP plumbing of a relayed call: which headers cross, the bounded request body, JSON answers.
 
@@ -17,20 +16,23 @@ const DROP_REQUEST = new Set([
   'upgrade',
   'content-length',
   'accept-encoding',
+  // Whatever credential header an agent sends, on any wire, stays here (only the wire's real key goes on).
+  'x-api-key',
+  'authorization',
+  'x-goog-api-key',
+  'api-key',
 ]);
 const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade']);
 
 /** The agent's headers minus hop-by-hop ones and its credentials, plus the real key. */
 export function upstreamHeaders(
   incoming: IncomingHttpHeaders,
-  wire: WireSpec,
   upstream: Upstream,
   length: number,
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  const drop = new Set(wire.credentialHeaders);
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || DROP_REQUEST.has(name) || drop.has(name)) continue;
+    if (value === undefined || DROP_REQUEST.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   // Plain bytes, so usage can be read on the way (and passed on unchanged).

@@ -40,7 +40,6 @@ export const anthropicWire: WireSpec = {
   presentedToken(headers) {
     return headerValue(headers, 'x-api-key') ?? bearer(headers);
   },
-  credentialHeaders: ['x-api-key', 'authorization'],
   authHeader: (key) => ['x-api-key', key],
   credentialParams: [],
 

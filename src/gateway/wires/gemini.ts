@@ -45,7 +45,6 @@ export const geminiWire: WireSpec = {
   presentedToken(headers, query) {
     return headerValue(headers, 'x-goog-api-key') ?? query.get('key') ?? undefined;
   },
-  credentialHeaders: ['x-goog-api-key', 'authorization'],
   authHeader: (key) => ['x-goog-api-key', key],
   credentialParams: ['key'],
 

@@ -42,7 +42,6 @@ export const openaiWire: WireSpec = {
   },
 
   presentedToken: (headers) => bearer(headers),
-  credentialHeaders: ['authorization', 'api-key', 'openai-organization', 'openai-project'],
   authHeader: (key) => ['authorization', `Bearer ${key}`],
   credentialParams: [],
 

@@ -90,8 +90,6 @@ export interface WireSpec {
     headers: Record<string, string | string[] | undefined>,
     query: URLSearchParams,
   ): string | undefined;
-  /** Request headers carrying credentials: dropped before the real key is set. */
-  readonly credentialHeaders: readonly string[];
   /** The header the real key goes in, and its value. */
   authHeader(key: string): [string, string];
   /** Query parameters carrying credentials: dropped. */
