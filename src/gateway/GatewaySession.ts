@@ -41,6 +41,8 @@ export class GatewaySession implements ModelSession {
   secrets: string[] = [];
   notes: Partial<Record<ModelWireName, string>> = {};
   closed = false;
+  /** Requests of this job being handled (read, forwarded or answered) right now. */
+  active = 0;
   private readonly totals: ModelUsage = {
     calls: 0,
     inputTokens: 0,

@@ -336,6 +336,49 @@ describe('security', () => {
     await session.close();
   });
 
+  it('bounds the requests one job has in flight (429, which the CLIs retry later)', async () => {
+    const open: import('node:http').ServerResponse[] = [];
+    const upstream = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': held\n\n');
+      open.push(res);
+    });
+    const up = await listenLoopback(upstream);
+    const g = await startTestGateway({ anthropic: up.url });
+    try {
+      const { session } = await g.open();
+      const wire = session.wires.anthropic!;
+      const agent = new AbortController();
+      const call = () =>
+        fetch(`${wire.baseUrl}/v1/messages`, {
+          method: 'POST',
+          headers: { 'x-api-key': wire.token },
+          body: JSON.stringify(message({ stream: true })),
+          signal: agent.signal,
+        });
+      const held = await Promise.all(Array.from({ length: 16 }, call));
+      expect(held.map((r) => r.status)).toEqual(Array(16).fill(200));
+      const over = await call();
+      expect(over.status).toBe(429);
+      expect(await over.json()).toMatchObject({ error: { type: 'rate_limit_error' } });
+      // The agent gives up on them: the gateway aborts them upstream and lets new requests in.
+      agent.abort();
+      await session.abortInFlight();
+      for (let i = 0; i < 200 && !open.every((r) => r.destroyed); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(open.every((r) => r.destroyed)).toBe(true);
+      const again = await post(`${wire.baseUrl}/v1/messages/count_tokens`, message(), {
+        'x-api-key': wire.token,
+      });
+      expect(again.status).not.toBe(429);
+      await session.close();
+    } finally {
+      await g.close();
+      await up.close();
+    }
+  });
+
   it('listens on 127.0.0.1 only', async () => {
     const port = Number(new URL(gw.gateway.url).port);
     expect(new URL(gw.gateway.url).hostname).toBe('127.0.0.1');

@@ -28,6 +28,9 @@ export interface ModelGatewayOptions {
   userKeys?: UserModelKeys;
 }
 
+/** Requests one job may have at the gateway at once (each may hold a request body in memory). */
+const MAX_ACTIVE_PER_JOB = 16;
+
 /** `/j/<session>/<wire><path>`: each job has its own base URLs. */
 const JOB_PATH = /^\/j\/([A-Za-z0-9_-]{12})\/(anthropic|openai|gemini)(\/[^?#]*)?$/;
 
@@ -105,7 +108,7 @@ export class ModelGateway implements ModelAccess {
     const path = m[3] ?? '/';
     const session = this.sessions.get(m[1]!);
     const route = wire.route(req.method ?? 'GET', path);
-    const refuse = (reason: 'unauthorized' | 'not_found', message: string) => {
+    const refuse = (reason: 'unauthorized' | 'not_found' | 'too_many', message: string) => {
       req.resume();
       const err = wire.error(reason, message);
       sendJson(res, err.status, err.body, false);
@@ -126,6 +129,12 @@ export class ModelGateway implements ModelAccess {
       refuse('not_found', `Drover: ${req.method} ${path} is not a ${wire.name} route the gateway serves.`);
       return;
     }
+    if (session.active >= MAX_ACTIVE_PER_JOB) {
+      refuse('too_many', `Drover: this job already has ${MAX_ACTIVE_PER_JOB} requests in flight.`);
+      return;
+    }
+    session.active++;
+    res.once('close', () => session.active--);
     const upstream: Upstream = { ...this.opts.config.upstreams[wire.name] };
     const auth = session.auth[wire.name];
     if (auth) upstream.auth = auth;

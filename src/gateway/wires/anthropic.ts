@@ -21,6 +21,7 @@ const ERROR_TYPES: Record<RefusalReason, [number, string]> = {
   unauthorized: [401, 'authentication_error'],
   not_found: [404, 'not_found_error'],
   too_large: [413, 'request_too_large'],
+  too_many: [429, 'rate_limit_error'],
   bad_request: [400, 'invalid_request_error'],
 };
 

@@ -19,6 +19,7 @@ const STATUS: Record<RefusalReason, [number, string]> = {
   unauthorized: [401, 'UNAUTHENTICATED'],
   not_found: [404, 'NOT_FOUND'],
   too_large: [413, 'INVALID_ARGUMENT'],
+  too_many: [429, 'RESOURCE_EXHAUSTED'],
   bad_request: [400, 'INVALID_ARGUMENT'],
 };
 

@@ -19,6 +19,7 @@ const STATUS: Record<RefusalReason, [number, string, string | null]> = {
   unauthorized: [401, 'invalid_request_error', 'invalid_api_key'],
   not_found: [404, 'invalid_request_error', 'unknown_url'],
   too_large: [413, 'invalid_request_error', 'request_too_large'],
+  too_many: [429, 'rate_limit_error', 'rate_limit_exceeded'],
   bad_request: [400, 'invalid_request_error', null],
 };
 

@@ -78,7 +78,14 @@ export interface WireError {
   body: unknown;
 }
 
-export type RefusalReason = 'budget' | 'unauthorized' | 'not_found' | 'too_large' | 'no_key' | 'bad_request';
+export type RefusalReason =
+  | 'budget'
+  | 'unauthorized'
+  | 'not_found'
+  | 'too_large'
+  | 'too_many'
+  | 'no_key'
+  | 'bad_request';
 
 /** One API dialect: its routes, credentials, error shapes, output cap and usage format. */
 export interface WireSpec {
