@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { InvalidInputError, NotFoundError } from '../errors.js';
+import { startModelGateway } from '../gateway/startModelGateway.js';
 import { AGENT_NAMES } from '../jobs/JobSpec.js';
 import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
@@ -9,6 +10,7 @@ import { kickoff } from '../plans/kickoff.js';
 import type { PlanDefaults } from '../plans/PlanFile.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { userModelKeysOption } from '../secrets/userModelKeys.js';
 import { EXIT } from './exitCodes.js';
 import { openPlansFromFlags } from './planStores.js';
 import { localPathOrUrl } from './specOptions.js';
@@ -91,7 +93,16 @@ async function run(flags: KickoffFlags): Promise<number> {
   const plannerCmd = flags.plannerCmd ?? (plannerAgent === agent ? agentCmd : undefined);
   const { store, config: runnerConfig } = await openFromFlags(flags, config);
   const logger = createLogger(process.env.DROVER_LOG_LEVEL ?? 'warn');
-  const runner = new Runner(store, runnerConfig, logger, userGitTokenOption(store, runnerConfig));
+  const gateway = await startModelGateway({ env: process.env, logger, ...userModelKeysOption(store) }).catch(
+    async (err) => {
+      await store.close();
+      throw err;
+    },
+  );
+  const runner = new Runner(store, runnerConfig, logger, {
+    ...userGitTokenOption(store, runnerConfig),
+    ...(gateway ? { modelAccess: gateway.access } : {}),
+  });
   try {
     const result = await kickoff(
       {
@@ -138,6 +149,7 @@ async function run(flags: KickoffFlags): Promise<number> {
     }
   } finally {
     await runner.stop(0);
+    await gateway?.close();
     await store.close();
   }
 }

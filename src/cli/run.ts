@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../delivery/DeliveryConfig.js';
 import { CancelledError } from '../errors.js';
+import { startModelGateway } from '../gateway/startModelGateway.js';
 import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { userModelKeysOption } from '../secrets/userModelKeys.js';
 import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
 import { checkLocalRepo } from './checkLocalRepo.js';
 import { keepRunningWhenOutputCloses } from './closedPipe.js';
@@ -51,11 +53,18 @@ async function run(flags: RunFlags): Promise<number> {
   const logger = createLogger(process.env.DROVER_LOG_LEVEL ?? 'warn');
   const callbacks = callbackNotifier(logger);
   const { store, config } = await openFromFlags(flags, initialConfig);
+  const gateway = await startModelGateway({ env: process.env, logger, ...userModelKeysOption(store) }).catch(
+    async (err) => {
+      await store.close();
+      throw err;
+    },
+  );
   const renderer = new TerminalRenderer(flags.json ? process.stderr : process.stdout);
   const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
     onOutput: renderer.entry,
     ...userGitTokenOption(store, config),
     observer: callbacks,
+    ...(gateway ? { modelAccess: gateway.access } : {}),
   });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -86,6 +95,7 @@ async function run(flags: RunFlags): Promise<number> {
     await callbacks.drain(signals > 1 ? 0 : CALLBACK_DRAIN_MS);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await gateway?.close();
     await store.close();
   }
 }

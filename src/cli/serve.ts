@@ -7,11 +7,13 @@ import { ConfigError, InvalidInputError } from '../errors.js';
 import { loadForgeCredentials } from '../forge/ForgeConfig.js';
 import { forgeJobCredentials } from '../forge/forgeJobCredentials.js';
 import { startForge } from '../forge/startForge.js';
+import { startModelGateway } from '../gateway/startModelGateway.js';
 import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { planRoutes } from '../plans/api/planRoutes.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { userModelKeysOption } from '../secrets/userModelKeys.js';
 import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
@@ -118,12 +120,24 @@ export function registerServe(program: Command): void {
       userGitTokenOption(store, config).resolveGitToken,
       config.gitToken,
     );
+    const gateway = flags.workers
+      ? await startModelGateway({
+          env: process.env,
+          logger,
+          registry: metrics.registry,
+          ...userModelKeysOption(store),
+        }).catch(async (err) => {
+          await store.close();
+          throw err;
+        })
+      : undefined;
     const runner = flags.workers
       ? new Runner(store, config, logger, {
           concurrency: opts.concurrency,
           onOutput: metrics.onOutput,
           observer: callbacks,
           resolveGitToken,
+          ...(gateway ? { modelAccess: gateway.access } : {}),
         })
       : undefined;
     const app = await buildServer({
@@ -150,6 +164,7 @@ export function registerServe(program: Command): void {
       await app.close();
       await forge.close();
       await plans.close();
+      await gateway?.close();
       await store.close();
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new ConfigError(`--host/--port: cannot listen on ${opts.host}:${opts.port} (${code})`);
@@ -197,6 +212,7 @@ export function registerServe(program: Command): void {
         await callbacks.drain(CALLBACK_DRAIN_MS);
         await forge.close().catch((err) => logger.warn({ err }, 'forge close failed'));
         await plans.close();
+        await gateway?.close();
         await store.close();
         resolveStopped();
       })();

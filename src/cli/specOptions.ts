@@ -29,6 +29,8 @@ export function addSpecOptions(cmd: Command): Command {
     .option('--allow-no-changes', 'succeed even when the agent changes nothing')
     .option('--max-turns <n>', 'stop the agent after this many turns (errorKind budget)')
     .option('--max-cost-usd <usd>', 'stop the agent once it has cost this much (errorKind budget)')
+    .option('--max-tokens <n>', 'model tokens (input + output) the job may use (errorKind budget)')
+    .option('--no-gateway', 'give the agent the model API keys itself instead of the model gateway')
     .addOption(new Option('--sandbox <mode>', 'sandbox for the agent').choices([...SANDBOX_MODES]))
     .option('--environment <name>', 'named environment (env vars and setup commands) from the config')
     .option('--verify <command>', 'test command that must pass before the push (repeatable)', collect)
@@ -79,6 +81,8 @@ export interface SpecFlags {
   allowNoChanges?: boolean;
   maxTurns?: string;
   maxCostUsd?: string;
+  maxTokens?: string;
+  gateway?: boolean;
   sandbox?: string;
   environment?: string;
   verify?: string[];
@@ -105,6 +109,8 @@ export const FLAG_FOR_FIELD: Record<string, string> = {
   allowNoChanges: '--allow-no-changes',
   maxTurns: '--max-turns',
   maxCostUsd: '--max-cost-usd',
+  maxTokens: '--max-tokens',
+  gateway: '--no-gateway',
   fixRounds: '--fix-rounds',
   prOnFailure: '--pr-on-failure',
   prProvider: '--pr-provider',
@@ -149,6 +155,8 @@ export async function specFromFlags(flags: SpecFlags): Promise<JobSpecInput> {
   set('allowNoChanges', flags.allowNoChanges);
   set('maxTurns', num(flags.maxTurns));
   set('maxCostUsd', num(flags.maxCostUsd));
+  set('maxTokens', num(flags.maxTokens));
+  if (flags.gateway === false) spec.gateway = false;
   set('sandbox', flags.sandbox);
   set('environment', flags.environment);
   set('verify', flags.verify);

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../delivery/DeliveryConfig.js';
+import { startModelGateway } from '../gateway/startModelGateway.js';
 import { AGENT_NAMES, SANDBOX_MODES } from '../jobs/JobSpec.js';
 import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
@@ -122,6 +123,10 @@ async function taskRunner(flags: TaskRunnerCliFlags): Promise<number> {
     maxAttempts: config.maxAttempts,
     resolveSpec: specResolver(config.repoDefaults),
   });
+  const gateway = await startModelGateway({ env: process.env, logger }).catch(async (err) => {
+    await store.close();
+    throw err;
+  });
 
   const shutdown = new AbortController();
   let task: Promise<TaskEnd> | undefined;
@@ -139,9 +144,11 @@ async function taskRunner(flags: TaskRunnerCliFlags): Promise<number> {
       userAgent: `drover/${version()}`,
       shutdown: shutdown.signal,
       observer: callbacks,
+      ...(gateway ? { modelAccess: gateway.access } : {}),
     });
   };
   const server = await startTaskServer({ listen: settings.listen, logger, onTask }).catch(async (err) => {
+    await gateway?.close();
     await store.close();
     throw err;
   });
@@ -172,6 +179,7 @@ async function taskRunner(flags: TaskRunnerCliFlags): Promise<number> {
   } finally {
     await server.close();
     await callbacks.drain(shutdown.signal.aborted ? Math.min(CALLBACK_DRAIN_MS, 5_000) : CALLBACK_DRAIN_MS);
+    await gateway?.close();
     await store.close();
     if (hardExit) clearTimeout(hardExit);
     process.off('SIGINT', onSignal);

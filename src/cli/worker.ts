@@ -3,9 +3,11 @@ import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../de
 import { InvalidInputError } from '../errors.js';
 import { loadForgeCredentials } from '../forge/ForgeConfig.js';
 import { forgeJobCredentials } from '../forge/forgeJobCredentials.js';
+import { startModelGateway } from '../gateway/startModelGateway.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { userModelKeysOption } from '../secrets/userModelKeys.js';
 import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
@@ -50,6 +52,14 @@ export function registerWorker(program: Command): void {
     const callbacks = callbackNotifier(logger);
     const { store, config } = await openFromFlags(flags);
     const plans = await openPlansFromFlags(flags);
+    const gateway = await startModelGateway({
+      env: process.env,
+      logger,
+      ...userModelKeysOption(store),
+    }).catch(async (err) => {
+      await store.close();
+      throw err;
+    });
     const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
       concurrency,
       observer: callbacks,
@@ -59,6 +69,7 @@ export function registerWorker(program: Command): void {
         userGitTokenOption(store, config).resolveGitToken,
         config.gitToken,
       ),
+      ...(gateway ? { modelAccess: gateway.access } : {}),
     });
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -77,6 +88,7 @@ export function registerWorker(program: Command): void {
     await callbacks.drain(signals > 1 ? 0 : CALLBACK_DRAIN_MS);
     await stopPlans();
     await plans.close();
+    await gateway?.close();
     await store.close();
     logger.info({ requeued: runner.interrupted }, stoppedNotice(runner.interrupted));
     process.exitCode = runner.interrupted > 0 ? EXIT.failed : EXIT.ok;

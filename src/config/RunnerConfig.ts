@@ -44,6 +44,10 @@ export const DroverEnv = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
     .optional(),
   DROVER_CODEX_MODEL: z.string().min(1).optional(),
+  // Model gateway (src/gateway): on by default in every runner process.
+  DROVER_GATEWAY: z.enum(['on', 'off']).default('on'),
+  DROVER_GATEWAY_MAX_BODY: envBytes('32M'),
+  DROVER_RECORD_MODEL_BODIES: z.enum(['0', '1']).default('0'),
 });
 export type DroverEnv = z.infer<typeof DroverEnv>;
 

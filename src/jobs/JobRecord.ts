@@ -25,6 +25,12 @@ export interface JobRecord {
   runnerId: string | null;
   costUsd: number | null;
   turns: number | null;
+  /** Model tokens of the job's calls through the model gateway: input not read from cache (cache writes included). */
+  inputTokens: number | null;
+  /** Input tokens read from the provider's prompt cache. */
+  cachedInputTokens: number | null;
+  /** Output tokens (reasoning/thinking included). */
+  outputTokens: number | null;
   prUrl: string | null;
   /** Current pipeline phase while running (preparing, cloning, agent, verify, committing, pushing...). */
   phase: string | null;
@@ -47,6 +53,9 @@ export type JobPatch = Partial<
     | 'exitCode'
     | 'costUsd'
     | 'turns'
+    | 'inputTokens'
+    | 'cachedInputTokens'
+    | 'outputTokens'
     | 'prUrl'
     | 'phase'
     | 'errorKind'

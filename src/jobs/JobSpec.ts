@@ -71,6 +71,9 @@ export const JobSpecFields = z.strictObject({
   // Guards, the same for every agent.
   maxTurns: z.number().int().positive().max(10_000).optional(),
   maxCostUsd: z.number().positive().max(100_000).optional(),
+  // Model gateway: a budget on the tokens of every model call, and the per-job off switch.
+  maxTokens: z.number().int().positive().max(1_000_000_000).optional(),
+  gateway: z.boolean().optional(),
   sandbox: SandboxMode.optional(),
   environment: z
     .string()

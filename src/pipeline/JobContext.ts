@@ -13,6 +13,7 @@ import type { JobSandbox } from '../sandbox/types.js';
 import type { Masker } from '../secrets/Masker.js';
 import type { JobStore } from '../store/types.js';
 import type { Workspace } from '../workspace/Workspace.js';
+import type { ModelAccess, ModelSession } from './ModelAccess.js';
 
 /** What one attempt of a job carries through the pipeline's phases. */
 export interface JobContext {
@@ -52,6 +53,14 @@ export interface JobContext {
   agentRuns: AgentRunResult[];
   costUsd?: number;
   turns?: number;
+  /** Model tokens the job used (through the model gateway). */
+  inputTokens?: number;
+  cachedInputTokens?: number;
+  outputTokens?: number;
+  /** The runner's model gateway (absent: off on this runner). */
+  modelAccess?: ModelAccess;
+  /** This attempt's session at the gateway, opened by the first agent run that uses it; closed at the end. */
+  models?: ModelSession;
   /** Verify rounds, review cycles, PR, and an error held back until a draft PR is delivered. */
   delivery?: DeliveryState;
   /** The sandbox the job's commands run under (resolved once; see sandbox/jobSandbox.ts). */

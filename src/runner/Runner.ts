@@ -16,6 +16,8 @@ export interface RunnerOptions {
   resolveGitToken?: ExecuteDeps['resolveGitToken'];
   /** Told when each job starts and ends (signed callbacks, control-plane reporting). */
   observer?: JobLifecycleObserver;
+  /** The model gateway of this process (src/gateway's startModelGateway), injected by the CLI command. */
+  modelAccess?: ExecuteDeps['modelAccess'];
   /** How long one claim call waits for work before looping (keeps shutdown responsive). */
   claimWaitMs?: number;
 }
@@ -111,6 +113,7 @@ export class Runner {
       ...(this.options.onOutput ? { onOutput: this.options.onOutput } : {}),
       ...(this.options.resolveGitToken ? { resolveGitToken: this.options.resolveGitToken } : {}),
       ...(this.options.observer ? { observer: this.options.observer } : {}),
+      ...(this.options.modelAccess ? { modelAccess: this.options.modelAccess } : {}),
     };
   }
 

@@ -9,9 +9,11 @@ import { gitAuthEnv } from '../git/gitAuthEnv.js';
 import type { JobOutcome, JobRecord } from '../jobs/JobRecord.js';
 import { statusForError } from '../jobs/outcome.js';
 import type { JobContext } from '../pipeline/JobContext.js';
+import type { ModelAccess } from '../pipeline/ModelAccess.js';
 import { Masker } from '../secrets/Masker.js';
 import type { JobStore, Lease } from '../store/types.js';
 import { JobOutput, type OutputListener } from './JobOutput.js';
+import { closeModelSession } from './modelGatewayRun.js';
 import { runPipeline } from './pipeline.js';
 import type { JobLifecycleObserver, ResolveJobCredentials } from './types.js';
 
@@ -26,6 +28,8 @@ export interface ExecuteDeps {
   resolveGitToken?: ResolveJobCredentials;
   /** Told when the job starts and when its terminal status is written (never awaited). */
   observer?: JobLifecycleObserver;
+  /** The model gateway agents call through (absent: agents get the API keys themselves). */
+  modelAccess?: ModelAccess;
 }
 
 export type ExecuteResult = 'finished' | 'released' | 'lost' | 'duplicate';
@@ -81,6 +85,7 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
     expectedRemoteSha: '',
     branch: job.branch,
     agentRuns: [],
+    ...(deps.modelAccess ? { modelAccess: deps.modelAccess } : {}),
   };
   output.system(`Job ${job.id} (attempt ${job.attempts}) on runner ${config.runnerId}`, 'status', {
     status: 'running',
@@ -108,6 +113,8 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
   } finally {
     clearInterval(beat);
     deps.stopSignal.removeEventListener('abort', onStop);
+    // The job's gateway token is refused from here on; a call still in flight is aborted upstream.
+    await closeModelSession(ctx).catch((err) => logger.warn({ err }, 'could not close the model session'));
   }
   // The pipeline may have ended for its own reasons while a stop was requested: the stop wins.
   if (controller.signal.aborted && controller.signal.reason instanceof DroverError)
@@ -135,6 +142,9 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
     ...(ctx.commit ? { commit: ctx.commit } : {}),
     ...(ctx.costUsd !== undefined ? { costUsd: ctx.costUsd } : {}),
     ...(ctx.turns !== undefined ? { turns: ctx.turns } : {}),
+    ...(ctx.inputTokens !== undefined ? { inputTokens: ctx.inputTokens } : {}),
+    ...(ctx.cachedInputTokens !== undefined ? { cachedInputTokens: ctx.cachedInputTokens } : {}),
+    ...(ctx.outputTokens !== undefined ? { outputTokens: ctx.outputTokens } : {}),
     ...(error ? { errorKind: error.kind, errorMessage: masker.mask(error.message) } : {}),
     ...exitCodeOf(ctx, error),
     ...reviewOf(ctx),

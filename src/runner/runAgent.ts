@@ -39,6 +39,10 @@ export interface AgentRunResult {
   durationMs: number;
   turns?: number;
   costUsd?: number;
+  /** Tokens of the run's model calls (known through the model gateway). */
+  inputTokens?: number;
+  cachedInputTokens?: number;
+  outputTokens?: number;
   sessionId?: string;
   /** The agent's final message (result text, or the last text it printed). */
   message?: string;

@@ -351,6 +351,24 @@ export class RedisStore implements JobStore {
     );
   }
 
+  /** `user:{userId}:model_key:{provider}`: encrypted model API keys the model gateway uses for the user's jobs. */
+  async setUserModelKey(userId: string, provider: string, sealed: string): Promise<void> {
+    await this.read(() => this.client.set(this.keys.userModelKey(userId, provider), sealed));
+  }
+
+  async deleteUserModelKey(userId: string, provider: string): Promise<boolean> {
+    return (await this.read(() => this.client.del(this.keys.userModelKey(userId, provider)))) === 1;
+  }
+
+  /** The sealed keys stored for these providers (null where none is). */
+  async getUserModelKeys(userId: string, providers: readonly string[]): Promise<(string | null)[]> {
+    return retryWhileDisconnected(
+      `user ${userId}: read model keys`,
+      () => this.client.mget(providers.map((p) => this.keys.userModelKey(userId, p))),
+      { logger: this.ctx.logger, maxMs: 60_000 },
+    );
+  }
+
   async ping(): Promise<void> {
     await this.read(() => this.client.ping());
   }

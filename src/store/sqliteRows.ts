@@ -26,6 +26,9 @@ export interface JobRow {
   runner_id: string | null;
   cost_usd: number | null;
   turns: number | null;
+  input_tokens: number | null;
+  cached_input_tokens: number | null;
+  output_tokens: number | null;
   pr_url: string | null;
   phase: string | null;
   cancel_requested: number;
@@ -56,6 +59,9 @@ export function rowToJob(row: JobRow): JobRecord {
     runnerId: row.runner_id,
     costUsd: row.cost_usd,
     turns: row.turns,
+    inputTokens: row.input_tokens ?? null,
+    cachedInputTokens: row.cached_input_tokens ?? null,
+    outputTokens: row.output_tokens ?? null,
     prUrl: row.pr_url,
     phase: row.phase,
     source: parseStoredSource(row.source),
@@ -89,6 +95,9 @@ export const PATCH_COLUMNS = {
   exitCode: 'exit_code',
   costUsd: 'cost_usd',
   turns: 'turns',
+  inputTokens: 'input_tokens',
+  cachedInputTokens: 'cached_input_tokens',
+  outputTokens: 'output_tokens',
   prUrl: 'pr_url',
   phase: 'phase',
   errorKind: 'error_kind',

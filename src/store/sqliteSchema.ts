@@ -1,5 +1,5 @@
 /** Schema of the embedded store. Bump SCHEMA_VERSION and add a migration step when it changes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const MIGRATIONS: Record<number, string> = {
   1: `
@@ -48,4 +48,9 @@ export const MIGRATIONS: Record<number, string> = {
   `,
   2: `ALTER TABLE jobs ADD COLUMN source TEXT;`,
   3: `ALTER TABLE jobs ADD COLUMN verdict TEXT; ALTER TABLE jobs ADD COLUMN findings TEXT;`,
+  4: `
+    ALTER TABLE jobs ADD COLUMN input_tokens INTEGER;
+    ALTER TABLE jobs ADD COLUMN cached_input_tokens INTEGER;
+    ALTER TABLE jobs ADD COLUMN output_tokens INTEGER;
+  `,
 };

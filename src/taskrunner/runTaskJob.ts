@@ -77,6 +77,7 @@ export async function runTaskJob(ctx: TaskJobContext): Promise<TaskEnd> {
   const runner = new Runner(store, config, jobLog, {
     onOutput,
     ...(deps.observer ? { observer: deps.observer } : {}),
+    ...(deps.modelAccess ? { modelAccess: deps.modelAccess } : {}),
   });
   const onShutdown = () =>
     void runner.stop(

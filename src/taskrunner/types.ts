@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { RunnerConfig } from '../config/RunnerConfig.js';
+import type { ModelAccess } from '../pipeline/ModelAccess.js';
 import type { JobLifecycleObserver } from '../runner/types.js';
 import type { JobStore } from '../store/types.js';
 import type { TaskAssignment } from './TaskAssignment.js';
@@ -17,6 +18,8 @@ export interface TaskRunDeps {
   shutdown: AbortSignal;
   /** Signed callbacks (jobs whose spec has a callbackUrl). */
   observer?: JobLifecycleObserver;
+  /** The process's model gateway (absent: agents get the model keys themselves). */
+  modelAccess?: ModelAccess;
 }
 
 /** How the task ended for the process: exit 0 on `completed` (and a task already over), 1 otherwise. */

@@ -68,12 +68,12 @@ export async function startGeminiServer(script: Script<GeminiTurn>): Promise<Gem
       if (action === 'streamGenerateContent' || action === 'generateContent') {
         const stream = action === 'streamGenerateContent';
         if (!isGeminiMainRequest(record.body)) {
-          reply(res, stream, model, { text: sideReplyText(record.body) });
+          record.usage = reply(res, stream, model, { text: sideReplyText(record.body) });
           return;
         }
         record.main = true;
         requests.push(record.body);
-        reply(res, stream, model, cursor.next() ?? { text: 'done' });
+        record.usage = reply(res, stream, model, cursor.next() ?? { text: 'done' });
         return;
       }
     }
@@ -117,7 +117,13 @@ function fillSchema(schema: unknown, key: string): unknown {
   }
 }
 
-function reply(res: ServerResponse, stream: boolean, model: string, turn: GeminiTurn): void {
+/** Answers one call; returns the usage it reported (undefined for an error). */
+function reply(
+  res: ServerResponse,
+  stream: boolean,
+  model: string,
+  turn: GeminiTurn,
+): Record<string, number> | undefined {
   if (turn.error) {
     const { status, message, reason } = turn.error;
     sendJson(res, status, {
@@ -127,7 +133,7 @@ function reply(res: ServerResponse, stream: boolean, model: string, turn: Gemini
         status: reason ?? (status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL'),
       },
     });
-    return;
+    return undefined;
   }
   const usage = { ...DEFAULT_USAGE, ...turn.usage };
   const parts: Record<string, unknown>[] = [];
@@ -152,6 +158,7 @@ function reply(res: ServerResponse, stream: boolean, model: string, turn: Gemini
   };
   if (stream) sendSse(res, [{ data: body }]);
   else sendJson(res, 200, body);
+  return usage;
 }
 
 export interface GeminiHomeOptions {

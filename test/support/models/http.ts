@@ -26,6 +26,8 @@ export interface RecordedRequest {
   body: unknown;
   /** True when the request consumed a script turn (main conversation). */
   main: boolean;
+  /** The usage the server reported in its answer (provider field names), when it answered a model call. */
+  usage?: Record<string, number>;
 }
 
 export interface ModelServer {
