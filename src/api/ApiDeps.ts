@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/types.js';
+import type { LocalRepoPolicy } from '../jobs/localRepoAccess.js';
 import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import type { JobStore } from '../store/types.js';
 import type { ApiAuth } from './ApiAuth.js';
@@ -14,6 +15,8 @@ export interface ApiDeps {
   metrics: ServerMetrics;
   /** Validates submitted specs with the repo defaults of DROVER_CONFIG laid under them. */
   resolveSpec: SpecResolver;
+  /** Local repositories API submitters may name (default: none). */
+  localRepos: LocalRepoPolicy;
   /** A job's artifacts (absent: the artifact routes answer 404). */
   artifacts?: ArtifactStore;
   sse: {

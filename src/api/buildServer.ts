@@ -12,6 +12,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import type { ArtifactStore } from '../artifacts/types.js';
+import { type LocalRepoPolicy, NO_LOCAL_REPOS } from '../jobs/localRepoAccess.js';
 import { parseJobSpec } from '../jobs/parseJobSpec.js';
 import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import type { JobStore } from '../store/types.js';
@@ -47,6 +48,8 @@ export interface ServerOptions {
   version?: string;
   /** Parses submitted specs (default: no repo defaults). */
   resolveSpec?: SpecResolver;
+  /** Local repositories (paths, file:// URLs) API submitters may name (default: none). */
+  localRepos?: LocalRepoPolicy;
 }
 
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -85,6 +88,7 @@ export async function buildServer(
     auth,
     metrics,
     resolveSpec: opts.resolveSpec ?? parseJobSpec,
+    localRepos: opts.localRepos ?? NO_LOCAL_REPOS,
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
     sse: { pollMs: opts.ssePollMs ?? 250, heartbeatMs: opts.sseHeartbeatMs ?? 15_000, open: new Set() },
   };

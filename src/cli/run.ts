@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../delivery/DeliveryConfig.js';
 import { CancelledError } from '../errors.js';
+import { assertLocalRepoAllowed } from '../jobs/localRepoAccess.js';
 import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
@@ -40,6 +41,7 @@ export function registerRun(program: Command): void {
 async function run(flags: RunFlags): Promise<number> {
   const initialConfig = configFromFlags(flags);
   const spec = resolveJobSpec(await specFromFlags(flags), initialConfig.repoDefaults);
+  await assertLocalRepoAllowed(spec.repo, { trusted: true, policy: initialConfig.localRepos });
   const drainMs = parseDrainTimeout(flags.drainTimeout ?? '0s');
   const deliveryEnv = deliveryEnvFromFlags(flags);
   const { store, config } = await openFromFlags(flags, initialConfig);

@@ -100,6 +100,7 @@ export function registerServe(program: Command): void {
       artifacts: openArtifactStore(process.env, config.dataDir),
       createPerMinute: opts.rateLimit,
       resolveSpec: specResolver(config.repoDefaults),
+      localRepos: config.localRepos,
       version: version(),
     });
     try {

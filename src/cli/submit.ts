@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { assertLocalRepoAllowed } from '../jobs/localRepoAccess.js';
 import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { EXIT } from './exitCodes.js';
 import { jobJson } from './printJob.js';
@@ -13,6 +14,8 @@ export function registerSubmit(program: Command): void {
   addStoreOptions(addSpecOptions(cmd)).action(async (flags: SpecFlags & StoreFlags & { json?: boolean }) => {
     const config = configFromFlags(flags);
     const spec = resolveJobSpec(await specFromFlags(flags), config.repoDefaults);
+    // The data and work dirs are refused here already; the rest of the policy is the runner's.
+    await assertLocalRepoAllowed(spec.repo, { trusted: true, policy: config.localRepos });
     const { store } = await openFromFlags(flags, config);
     try {
       const job = await store.enqueue(spec, { source: { intake: 'cli' } });

@@ -5,8 +5,10 @@ import { z } from 'zod';
 import { type DroverFileConfig, loadDroverFileConfig } from '../environments/EnvironmentConfig.js';
 import { ConfigError } from '../errors.js';
 import type { SandboxMode } from '../jobs/JobSpec.js';
+import type { LocalRepoPolicy } from '../jobs/localRepoAccess.js';
 import type { RepoDefaults } from '../jobs/RepoDefaults.js';
 import { loadPriceTable, type PriceTable } from '../runner/guards/prices.js';
+import { defaultWorkRoot } from '../workspace/Workspace.js';
 import { csvList, envBytes, envDuration, parseEnv } from './envSchemas.js';
 
 /** Every environment variable Drover reads, validated in one place (the README's config reference). */
@@ -41,6 +43,8 @@ export const DroverEnv = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
     .optional(),
   DROVER_CODEX_MODEL: z.string().min(1).optional(),
+  // Local repositories (paths, file:// URLs) any submitter may name: directories, comma-separated.
+  DROVER_ALLOW_LOCAL_REPOS: csvList,
 });
 export type DroverEnv = z.infer<typeof DroverEnv>;
 
@@ -74,6 +78,8 @@ export interface RunnerConfig {
   sandboxDefault?: 'auto' | SandboxMode;
   /** DROVER_CONFIG `repos:`: job spec defaults per repository, for every intake. */
   repoDefaults: RepoDefaults[];
+  /** Which local repositories jobs may clone (DROVER_ALLOW_LOCAL_REPOS; never the data or work dir). */
+  localRepos: LocalRepoPolicy;
 }
 
 export function loadRunnerConfig(
@@ -111,6 +117,13 @@ export function loadRunnerConfig(
     },
     ...(fileConfig ? { fileConfig } : {}),
     repoDefaults: fileConfig?.repos ?? [],
+    localRepos: {
+      allowed: e.DROVER_ALLOW_LOCAL_REPOS.map((dir) => resolve(dir)),
+      forbidden: [
+        resolve(overrides.dataDir ?? e.DROVER_DATA_DIR),
+        resolve(e.DROVER_WORK_DIR || defaultWorkRoot()),
+      ],
+    },
     prices: loadPriceTable(e.DROVER_PRICES_FILE),
     sandboxDefault: e.DROVER_SANDBOX,
   };

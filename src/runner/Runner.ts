@@ -56,7 +56,7 @@ export class Runner {
       signal: this.claimController.signal,
     });
     if (!lease) return undefined;
-    return this.track(jobId, executeLease(lease, this.deps()));
+    return this.track(jobId, executeLease(lease, { ...this.deps(), ownJob: true }));
   }
 
   /** Starts the claim loops; resolves once they have all ended after stop(). */

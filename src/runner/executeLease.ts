@@ -7,6 +7,7 @@ import { CancelledError, DroverError, InterruptedError, LeaseLostError, toDrover
 import { Git } from '../git/Git.js';
 import { gitAuthEnv } from '../git/gitAuthEnv.js';
 import type { JobOutcome } from '../jobs/JobRecord.js';
+import { assertLocalRepoAllowed, localSubmitter } from '../jobs/localRepoAccess.js';
 import { statusForError } from '../jobs/outcome.js';
 import type { JobContext } from '../pipeline/JobContext.js';
 import { Masker } from '../secrets/Masker.js';
@@ -21,6 +22,8 @@ export interface ExecuteDeps {
   /** Aborted (with an InterruptedError or CancelledError) when the runner stops before the job ends. */
   stopSignal: AbortSignal;
   onOutput?: OutputListener;
+  /** This process enqueued the job itself (drover run): its local repo path means this machine. */
+  ownJob?: boolean;
   /** Resolves per-job credentials (Redis backend: the user's encrypted git token). */
   resolveGitToken?: (ctx: { userId?: string }) => Promise<string | undefined>;
 }
@@ -87,6 +90,14 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
 
   let error: DroverError | undefined;
   try {
+    // The runner is the one place that sees every job, direct Redis producers included.
+    await assertLocalRepoAllowed(spec.repo, {
+      trusted: localSubmitter(job.source, {
+        storeKind: store.kind,
+        ...(deps.ownJob ? { ownJob: true } : {}),
+      }),
+      policy: config.localRepos,
+    });
     const token = deps.resolveGitToken
       ? await deps.resolveGitToken(spec.userId ? { userId: spec.userId } : {})
       : config.gitToken;
