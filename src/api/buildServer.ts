@@ -19,6 +19,7 @@ import type { JobStore } from '../store/types.js';
 import type { ApiAuth } from './ApiAuth.js';
 import type { ApiDeps } from './ApiDeps.js';
 import { registerArtifactRoutes } from './artifacts.js';
+import { installBodyLimit } from './bodyLimit.js';
 import { installErrorHandlers, WWW_AUTHENTICATE } from './errorHandler.js';
 import { registerEventRoutes } from './events.js';
 import { registerHealthRoutes } from './health.js';
@@ -103,6 +104,7 @@ export async function buildServer(
   });
 
   installErrorHandlers(app);
+  installBodyLimit(app, { limit: opts.bodyLimit ?? 1024 * 1024 });
   // An empty JSON body is "no body" (POST /cancel with a JSON content type), not a parse error.
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
