@@ -75,7 +75,12 @@ function rawPost(
         socket.write(chunk.subarray(0, n));
         const ok = opts.chunked ? socket.write('\r\n') : socket.writableLength < 1 << 20;
         sent += n;
-        if (!ok) await new Promise((r) => (socket.once('drain', r), socket.once('close', r)));
+        if (!ok) {
+          await new Promise((r) => {
+            socket.once('drain', r);
+            socket.once('close', r);
+          });
+        }
         if (opts.slow) await new Promise((r) => setTimeout(r, 10));
       }
       if (opts.chunked && opts.stallAfter === undefined && !socket.destroyed) socket.write('0\r\n\r\n');
