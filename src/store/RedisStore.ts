@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { InvalidInputError, StoreError } from '../errors.js';
+import { ConflictError, InvalidInputError, StoreError, StoreUnavailableError } from '../errors.js';
 import { defaultBranch, JOB_ID_PATTERN, newJobId } from '../jobs/ids.js';
 import type { JobPatch, JobRecord } from '../jobs/JobRecord.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
@@ -101,7 +101,9 @@ export class RedisStore implements JobStore {
     } catch (err) {
       const reason = lastConnectionError.get(store.client) ?? (err as Error);
       await store.close();
-      throw new StoreError(`Cannot reach Redis at ${store.url}: ${reason.message}`, { cause: err });
+      throw new StoreUnavailableError(`Cannot reach Redis at ${store.url}: ${reason.message}`, {
+        cause: err,
+      });
     }
     return store;
   }
@@ -112,7 +114,9 @@ export class RedisStore implements JobStore {
       return await fn();
     } catch (err) {
       if (!isConnectionError(err)) throw err;
-      throw new StoreError(`Redis at ${this.url} is unreachable: ${(err as Error).message}`, { cause: err });
+      throw new StoreUnavailableError(`Redis at ${this.url} is unreachable: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -148,6 +152,12 @@ export class RedisStore implements JobStore {
       );
     } catch (err) {
       if (err instanceof StoreError) throw err;
+      if (err instanceof Error && err.message.startsWith('EXISTS')) {
+        throw new ConflictError(
+          'E_JOB_EXISTS',
+          `Cannot enqueue job ${id}: a job with this id already exists.`,
+        );
+      }
       throw new StoreError(`Cannot enqueue job ${id}: ${(err as Error).message}`, { cause: err });
     }
     const job = await this.get(id);
