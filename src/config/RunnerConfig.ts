@@ -45,6 +45,8 @@ export const DroverEnv = z.object({
   DROVER_CODEX_MODEL: z.string().min(1).optional(),
   // Local repositories (paths, file:// URLs) any submitter may name: directories, comma-separated.
   DROVER_ALLOW_LOCAL_REPOS: csvList,
+  // How often worker/serve remove workspaces of runner processes that are gone.
+  DROVER_SWEEP_INTERVAL: envDuration('5m'),
 });
 export type DroverEnv = z.infer<typeof DroverEnv>;
 
@@ -80,6 +82,8 @@ export interface RunnerConfig {
   repoDefaults: RepoDefaults[];
   /** Which local repositories jobs may clone (DROVER_ALLOW_LOCAL_REPOS; never the data or work dir). */
   localRepos: LocalRepoPolicy;
+  /** How often a long-running runner sweeps the work dir for workspaces of dead runners. */
+  sweepIntervalMs: number;
 }
 
 export function loadRunnerConfig(
@@ -117,6 +121,7 @@ export function loadRunnerConfig(
     },
     ...(fileConfig ? { fileConfig } : {}),
     repoDefaults: fileConfig?.repos ?? [],
+    sweepIntervalMs: e.DROVER_SWEEP_INTERVAL,
     localRepos: {
       allowed: e.DROVER_ALLOW_LOCAL_REPOS.map((dir) => resolve(dir)),
       forbidden: [

@@ -4,6 +4,8 @@ import type { RunnerConfig } from '../config/RunnerConfig.js';
 import { type DroverError, InterruptedError } from '../errors.js';
 import type { JobStore } from '../store/types.js';
 import { sleep } from '../util/sleep.js';
+import { sweepWorkspaces } from '../workspace/sweepWorkspaces.js';
+import { defaultWorkRoot } from '../workspace/Workspace.js';
 import { type ExecuteDeps, type ExecuteResult, executeLease } from './executeLease.js';
 import type { OutputListener } from './JobOutput.js';
 
@@ -28,6 +30,8 @@ export class Runner {
   private readonly startedAt = new Date().toISOString();
   private loops: Promise<void>[] = [];
   private registration: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<unknown> | undefined;
   private stopping = false;
   /** How many jobs ended interrupted (released for retry or cancelled by shutdown). */
   interrupted = 0;
@@ -56,6 +60,7 @@ export class Runner {
       signal: this.claimController.signal,
     });
     if (!lease) return undefined;
+    this.sweep();
     return this.track(jobId, executeLease(lease, { ...this.deps(), ownJob: true }));
   }
 
@@ -64,6 +69,10 @@ export class Runner {
     const concurrency = this.options.concurrency ?? 1;
     this.register();
     this.registration = setInterval(() => this.register(), REGISTRATION_EVERY_MS);
+    // Workspaces of runners killed before they could clean up: at start, then every few minutes.
+    this.sweep();
+    this.sweepTimer = setInterval(() => this.sweep(), this.config.sweepIntervalMs);
+    this.sweepTimer.unref();
     this.logger.info({ runnerId: this.id, concurrency, store: this.store.kind }, 'runner started');
     for (let i = 0; i < concurrency; i++) this.loops.push(this.loop());
     return Promise.all(this.loops).then(() => undefined);
@@ -88,6 +97,17 @@ export class Runner {
         await sleep(1000, this.claimController.signal);
       }
     }
+  }
+
+  /** Removes workspaces whose owner process is gone (one sweep at a time; failures are only logged). */
+  private sweep(): void {
+    if (this.sweeping) return;
+    const workRoot = this.config.workDir || defaultWorkRoot();
+    this.sweeping = sweepWorkspaces(workRoot, this.logger)
+      .catch((err) => this.logger.warn({ err }, 'workspace sweep failed'))
+      .finally(() => {
+        this.sweeping = undefined;
+      });
   }
 
   private deps(): ExecuteDeps {
@@ -158,6 +178,8 @@ export class Runner {
     }
     await Promise.allSettled(this.loops);
     if (this.registration) clearInterval(this.registration);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.sweeping;
     await this.store.unregisterRunner(this.id).catch(() => {});
   }
 }
