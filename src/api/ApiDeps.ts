@@ -4,6 +4,7 @@ import type { LocalRepoPolicy } from '../jobs/localRepoAccess.js';
 import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import type { JobStore } from '../store/types.js';
 import type { ApiAuth } from './ApiAuth.js';
+import type { JobEventHub } from './JobEventHub.js';
 import type { ServerMetrics } from './ServerMetrics.js';
 import type { SseConnection } from './sse.js';
 
@@ -26,5 +27,7 @@ export interface ApiDeps {
     heartbeatMs: number;
     /** Open streams, ended when the server closes. */
     open: Set<SseConnection>;
+    /** One store poller per watched job, shared by its streams; fed by the embedded runner. */
+    hub: JobEventHub;
   };
 }

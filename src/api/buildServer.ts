@@ -10,7 +10,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { ArtifactStore } from '../artifacts/types.js';
 import { type LocalRepoPolicy, NO_LOCAL_REPOS } from '../jobs/localRepoAccess.js';
 import { parseJobSpec } from '../jobs/parseJobSpec.js';
@@ -24,6 +24,7 @@ import { installErrorHandlers, WWW_AUTHENTICATE } from './errorHandler.js';
 import { registerEventRoutes } from './events.js';
 import { registerHealthRoutes } from './health.js';
 import { isLoopbackHostHeader } from './isLoopback.js';
+import { JobEventHub } from './JobEventHub.js';
 import { registerJobRoutes } from './jobs.js';
 import { registerMetricsRoute } from './metrics.js';
 import { registerOpenApiRoute } from './openapi.js';
@@ -45,6 +46,8 @@ export interface ServerOptions {
   /** Job creations per client per minute (429 above it). Default 60. */
   createPerMinute?: number;
   ssePollMs?: number;
+  /** Live job events (pass one to feed it from an embedded Runner's onStored); created when absent. */
+  events?: JobEventHub;
   sseHeartbeatMs?: number;
   version?: string;
   /** Parses submitted specs (default: no repo defaults). */
@@ -91,7 +94,12 @@ export async function buildServer(
     resolveSpec: opts.resolveSpec ?? parseJobSpec,
     localRepos: opts.localRepos ?? NO_LOCAL_REPOS,
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
-    sse: { pollMs: opts.ssePollMs ?? 250, heartbeatMs: opts.sseHeartbeatMs ?? 15_000, open: new Set() },
+    sse: {
+      pollMs: opts.ssePollMs ?? 250,
+      heartbeatMs: opts.sseHeartbeatMs ?? 15_000,
+      open: new Set(),
+      hub: opts.events ?? new JobEventHub(store, { pollMs: opts.ssePollMs ?? 250, logger }),
+    },
   };
 
   new Gauge({
@@ -100,6 +108,25 @@ export async function buildServer(
     registers: [metrics.registry],
     collect() {
       this.set(deps.sse.open.size);
+    },
+  });
+
+  new Gauge({
+    name: 'drover_sse_job_pollers',
+    help: 'Jobs whose event streams are read from the store now (one poller per job, shared by its streams)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(deps.sse.hub.pollers);
+    },
+  });
+  let readsSeen = 0;
+  new Counter({
+    name: 'drover_sse_store_reads_total',
+    help: 'Store reads made by the event stream pollers',
+    registers: [metrics.registry],
+    collect() {
+      this.inc(deps.sse.hub.storeReads - readsSeen);
+      readsSeen = deps.sse.hub.storeReads;
     },
   });
 
@@ -153,6 +180,7 @@ export async function buildServer(
   });
   app.addHook('preClose', async () => {
     for (const conn of deps.sse.open) conn.close();
+    deps.sse.hub.close();
   });
   app.addHook('onClose', async () => metrics.close());
 

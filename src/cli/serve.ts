@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ApiAuth, loadApiTokens } from '../api/ApiAuth.js';
 import { buildServer } from '../api/buildServer.js';
 import { isLoopbackHost } from '../api/isLoopback.js';
+import { JobEventHub } from '../api/JobEventHub.js';
 import { ServerMetrics } from '../api/ServerMetrics.js';
 import { openArtifactStore } from '../artifacts/openArtifactStore.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
@@ -89,14 +90,22 @@ export function registerServe(program: Command): void {
     const { store, config } = await openFromFlags(flags);
     const logger = createLogger();
     const metrics = new ServerMetrics(store, logger);
+    // Event streams share one store poller per job; jobs run here push their output in directly.
+    const events = new JobEventHub(store, { pollMs: 250, logger });
     const runner = flags.workers
-      ? new Runner(store, config, logger, { concurrency: opts.concurrency, onOutput: metrics.onOutput })
+      ? new Runner(store, config, logger, {
+          concurrency: opts.concurrency,
+          onOutput: metrics.onOutput,
+          onStored: events.publish,
+          onJobEnd: events.refresh,
+        })
       : undefined;
     const app = await buildServer({
       store,
       logger,
       auth,
       metrics,
+      events,
       artifacts: openArtifactStore(process.env, config.dataDir),
       createPerMinute: opts.rateLimit,
       resolveSpec: specResolver(config.repoDefaults),

@@ -7,11 +7,15 @@ import { sleep } from '../util/sleep.js';
 import { sweepWorkspaces } from '../workspace/sweepWorkspaces.js';
 import { defaultWorkRoot } from '../workspace/Workspace.js';
 import { type ExecuteDeps, type ExecuteResult, executeLease } from './executeLease.js';
-import type { OutputListener } from './JobOutput.js';
+import type { OutputListener, StoredListener } from './JobOutput.js';
 
 export interface RunnerOptions {
   concurrency?: number;
   onOutput?: OutputListener;
+  /** Output once stored, for live readers in this process (serve's event streams). */
+  onStored?: StoredListener;
+  /** A job this runner ran is done (its status is written), for live readers in this process. */
+  onJobEnd?: (jobId: string) => void;
   resolveGitToken?: ExecuteDeps['resolveGitToken'];
   /** How long one claim call waits for work before looping (keeps shutdown responsive). */
   claimWaitMs?: number;
@@ -117,6 +121,8 @@ export class Runner {
       logger: this.logger,
       stopSignal: this.stopController.signal,
       ...(this.options.onOutput ? { onOutput: this.options.onOutput } : {}),
+      ...(this.options.onStored ? { onStored: this.options.onStored } : {}),
+      ...(this.options.onJobEnd ? { onJobEnd: this.options.onJobEnd } : {}),
       ...(this.options.resolveGitToken ? { resolveGitToken: this.options.resolveGitToken } : {}),
     };
   }

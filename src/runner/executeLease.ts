@@ -12,7 +12,7 @@ import { statusForError } from '../jobs/outcome.js';
 import type { JobContext } from '../pipeline/JobContext.js';
 import { Masker } from '../secrets/Masker.js';
 import type { JobStore, Lease } from '../store/types.js';
-import { JobOutput, type OutputListener } from './JobOutput.js';
+import { JobOutput, type OutputListener, type StoredListener } from './JobOutput.js';
 import { runPipeline } from './pipeline.js';
 
 export interface ExecuteDeps {
@@ -22,6 +22,10 @@ export interface ExecuteDeps {
   /** Aborted (with an InterruptedError or CancelledError) when the runner stops before the job ends. */
   stopSignal: AbortSignal;
   onOutput?: OutputListener;
+  /** Told about output once it is stored (live event streams of this process). */
+  onStored?: StoredListener;
+  /** Told when this runner is done with a job (finished, released or lost). */
+  onJobEnd?: (jobId: string) => void;
   /** This process enqueued the job itself (drover run): its local repo path means this machine. */
   ownJob?: boolean;
   /** Resolves per-job credentials (Redis backend: the user's encrypted git token). */
@@ -36,12 +40,21 @@ export type ExecuteResult = 'finished' | 'released' | 'lost' | 'duplicate';
  * A runner that is shutting down gives the job back instead of failing it.
  */
 export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult> {
+  try {
+    return await runLease(lease, deps);
+  } finally {
+    deps.onJobEnd?.(lease.job.id);
+  }
+}
+
+async function runLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult> {
   const { job } = lease;
   const { store, config } = deps;
   const logger = deps.logger.child({ jobId: job.id, runnerId: config.runnerId });
   const masker = new Masker([...(config.gitToken ? [config.gitToken] : []), ...config.maskValues]);
   const output = await JobOutput.open(store, job.id, masker, { logger });
   if (deps.onOutput) output.onEntry(deps.onOutput);
+  if (deps.onStored) output.onStored(deps.onStored);
 
   const controller = new AbortController();
   const onStop = () => controller.abort(deps.stopSignal.reason);
