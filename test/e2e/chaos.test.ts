@@ -202,3 +202,81 @@ describe('chaos', () => {
     expect((await sweeper.done).code).toBe(0);
   }, 115_000);
 });
+
+describe('Redis producers at the runner’s edge', () => {
+  it('refuses local repos from remote producers and never shows a refused URL’s secret', async () => {
+    const p = 'edge:';
+    const secret = 'ghp_RedisProducerSecret0123456789';
+    const strict = { DROVER_ALLOW_LOCAL_REPOS: '' };
+    const job = (id: string, repoUrl: string) =>
+      raw.xadd(
+        `${p}jobs:stream`,
+        '*',
+        'id',
+        id,
+        'payload',
+        JSON.stringify({ repo: repoUrl, prompt: 'p', agent: 'command', agentCmd: 'echo x > x.txt' }),
+      );
+    // A direct producer naming a local path; another naming the data dir's repo cache.
+    await job('edge-local', repo.bareDir);
+    await job('edge-data', join(tmp, 'data', 'cache', 'some-mirror.git'));
+    // Credentials, in the entry and (web-app style) in the hash.
+    await job('edge-cred', `HTTPS://x-access-token:${secret}@github.com/o/r.git`);
+    await raw.hset(`${p}job:edge-hash`, {
+      payload: JSON.stringify({ repo: `hTTp://u:${secret}@h/r.git`, prompt: 'p' }),
+      status: 'queued',
+    });
+    await raw.xadd(`${p}jobs:stream`, '*', 'id', 'edge-hash');
+    // `drover submit` on Redis: from the command line, but perhaps another machine's.
+    const submit = spawnDrover(['submit', '--repo', repo.bareDir, '--prompt', 'p', '--agent-cmd', 'true'], {
+      env: env(p, strict),
+    });
+    const submitted = (await submit.done).stdout.trim();
+    const worker = startWorker(p, 'edge-worker', strict);
+    const ids = ['edge-local', 'edge-data', 'edge-cred', 'edge-hash', submitted];
+    await waitFor('the refusals', async () => {
+      const s = await Promise.all(ids.map((id) => raw.hget(`${p}job:${id}`, 'status')));
+      return s.every((x) => x === 'failed');
+    });
+    for (const id of ids) {
+      expect(await raw.hget(`${p}job:${id}`, 'errorKind'), id).toBe('invalid_input');
+    }
+    expect(await raw.hget(`${p}job:edge-local`, 'errorMessage')).toMatch(
+      /repo: local paths and file:\/\/ URLs are accepted only/,
+    );
+    expect(await raw.hget(`${p}job:${submitted}`, 'errorMessage')).toMatch(/DROVER_ALLOW_LOCAL_REPOS/);
+    expect(await raw.hget(`${p}job:edge-data`, 'errorMessage')).toMatch(/data or work directory/);
+    expect(await raw.hget(`${p}job:edge-cred`, 'errorMessage')).toMatch(/repo: must not embed credentials/);
+
+    worker.child.kill('SIGTERM');
+    const stopped = await worker.done;
+    // `drover run` runs its own job (no worker around to take it first): its local path is this machine's.
+    const run = spawnDrover(
+      [
+        'run',
+        '--repo',
+        repo.bareDir,
+        '--prompt',
+        'p',
+        '--agent-cmd',
+        'echo r > r.txt',
+        '--branch',
+        'edge/run',
+        '--json',
+      ],
+      { env: env(p, strict) },
+    );
+    const ran = await run.done;
+    expect(JSON.parse(ran.stdout), ran.stdout).toMatchObject({ status: 'succeeded' });
+
+    const list = spawnDrover(['list', '--json', '--limit', '100'], { env: env(p) });
+    const listed = await list.done;
+    expect(JSON.parse(listed.stdout).jobs.length).toBe(6);
+    const dead = JSON.stringify(await raw.xrange(`${p}jobs:stream:dead`, '-', '+'));
+    for (const text of [listed.stdout, listed.stderr, dead, stopped.stderr, ran.stderr]) {
+      expect(text).not.toContain(secret);
+    }
+    // The web-app style job keeps its payload in the hash: shown, with the credentials hidden.
+    expect(listed.stdout).toContain('hTTp://***@h/r.git');
+  }, 60_000);
+});
