@@ -131,6 +131,36 @@ describe('oversized bodies', () => {
     }
   });
 
+  it('drains a body it answered without reading (415), so the connection goes on', async () => {
+    const statuses = await new Promise<string[]>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`the connection stalled after: ${received.slice(0, 200)}`));
+      }, 20_000);
+      socket.on('data', (d) => {
+        received += d.toString('latin1');
+        const all = [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]!);
+        if (all.length === 2) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(all);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('connect', () => {
+        const body = Buffer.alloc(500_000, 'x');
+        socket.write(
+          `POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/xml\r\nContent-Length: ${body.length}\r\n\r\n`,
+        );
+        socket.write(body);
+        socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      });
+    });
+    expect(statuses).toEqual(['415', '200']);
+  });
+
   it('still takes a chunked body under the limit', async () => {
     const spec = JSON.stringify({
       repo: 'https://example.com/o/r.git',

@@ -39,6 +39,8 @@ export function installBodyLimit(app: FastifyInstance, opts: BodyLimitOptions): 
       });
       throw tooLarge();
     }
+    // Answered without reading the body (415, a hook's early reply): drain it so the connection goes on.
+    reply.raw.once('finish', () => guard.resume());
     return payload.pipe(guard);
   });
 }
