@@ -57,7 +57,10 @@ export class JobChannel {
   private changed = deferred();
   private readonly wake = new AbortController();
   private wakeNow = deferred();
-  private memo: { after: number; high: number; text: string } | undefined;
+  /** The last piece handed out: subscribers at the same position (most of them) share it. */
+  private memo: { after: number; version: number; maxChars: number; high: number; text: string } | undefined;
+  /** Bumped on every change of the held entries. */
+  private version = 0;
   private readonly maxEntries: number;
   private readonly maxChars: number;
   private stopped = false;
@@ -72,7 +75,7 @@ export class JobChannel {
     this.coveredFrom = startAfter;
     this.high = startAfter;
     this.maxEntries = opts.maxEntries ?? 4096;
-    this.maxChars = opts.maxChars ?? 8_000_000;
+    this.maxChars = opts.maxChars ?? 2_000_000;
   }
 
   /** Resolves at the next change (new entries, a new record, the end). */
@@ -81,15 +84,22 @@ export class JobChannel {
   }
 
   private notify(): void {
+    this.version++;
     this.memo = undefined;
     const done = this.changed;
     this.changed = deferred();
     done.resolve();
   }
 
-  /** Formatted entries after `after` that this channel holds, joined, and the seq they reach. */
-  textAfter(after: number): { text: string; high: number } {
-    if (this.memo && this.memo.after === after && this.memo.high === this.high) return this.memo;
+  /**
+   * Formatted entries after `after` that this channel holds, joined (at most about `maxChars`, so one
+   * slow subscriber never holds more than that in its socket's buffer), and the seq they reach.
+   */
+  textAfter(after: number, maxChars = 64 * 1024): { text: string; high: number } {
+    const memo = this.memo;
+    if (memo && memo.after === after && memo.version === this.version && memo.maxChars === maxChars) {
+      return { text: memo.text, high: memo.high };
+    }
     let lo = 0;
     let hi = this.seqs.length;
     while (lo < hi) {
@@ -97,9 +107,16 @@ export class JobChannel {
       if (this.seqs[mid]! <= after) lo = mid + 1;
       else hi = mid;
     }
-    const text = lo === this.texts.length ? '' : this.texts.slice(lo).join('');
-    this.memo = { after, high: this.high, text };
-    return this.memo;
+    let end = lo;
+    let chars = 0;
+    while (end < this.texts.length && (end === lo || chars + this.texts[end]!.length <= maxChars)) {
+      chars += this.texts[end]!.length;
+      end++;
+    }
+    const text = end === lo ? '' : this.texts.slice(lo, end).join('');
+    const high = end === lo ? after : this.seqs[end - 1]!;
+    this.memo = { after, version: this.version, maxChars, text, high };
+    return { text, high };
   }
 
   /**

@@ -44,8 +44,11 @@ export async function streamJobEvents(
         continue;
       }
       const { text, high } = channel.textAfter(after);
-      if (text) await conn.write(text);
-      after = Math.max(after, high);
+      if (text) {
+        await conn.write(text);
+        after = high;
+        if (after < channel.high) continue; // more than one write's worth is held
+      }
       const snapshot = channel.snapshot;
       if (snapshot && snapshot.key !== sentKey) {
         sentKey = snapshot.key;
@@ -72,7 +75,14 @@ async function catchUp(
   const page = await store.readOutput(jobId, after, Math.min(pageSize, channel.coveredFrom - after));
   if (page.length === 0) return channel.coveredFrom; // trimmed from the store (Redis MAXLEN): skip ahead
   let text = '';
-  for (const entry of page) text += formatSseEvent({ id: entry.seq, event: eventName(entry), data: entry });
-  await conn.write(text);
+  for (const entry of page) {
+    text += formatSseEvent({ id: entry.seq, event: eventName(entry), data: entry });
+    // Written in pieces: a slow client never has more than one piece waiting in memory.
+    if (text.length >= 64 * 1024) {
+      await conn.write(text);
+      text = '';
+    }
+  }
+  if (text) await conn.write(text);
   return page.at(-1)!.seq;
 }
