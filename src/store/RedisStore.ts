@@ -69,6 +69,7 @@ export class RedisStore implements JobStore {
   private readonly claimer: RedisClaimer;
   private readonly url: string;
   private closed = false;
+  private readonly fencedLogged = new Set<string>();
 
   private constructor(opts: RedisStoreOptions) {
     const logger = (opts.logger ?? createLogger()).child({ component: 'redis' });
@@ -85,6 +86,7 @@ export class RedisStore implements JobStore {
       writeRetryMs: opts.writeRetryMs ?? 600_000,
       patches: new PendingPatches((id, patch) => this.writePatch(id, patch), { logger }),
       active: new Set(),
+      leaseTokens: new Map(),
       resolveSpec: opts.resolveSpec ?? parseJobSpec,
     };
     this.ctx = ctx;
@@ -248,11 +250,19 @@ export class RedisStore implements JobStore {
         bytes += entries[end]!.line.length;
         end++;
       }
-      await APPEND_OUTPUT.run(
+      const written = await APPEND_OUTPUT.run(
         this.client,
-        [this.keys.output(id)],
-        [this.ctx.outputMaxLen, ...outputArgs(entries.slice(start, end))],
+        [this.keys.output(id), this.keys.job(id)],
+        [this.ctx.outputMaxLen, this.ctx.leaseTokens.get(id) ?? '', ...outputArgs(entries.slice(start, end))],
       );
+      if (written === -1) {
+        // This attempt lost the job to another runner: its remaining output is not the job's any more.
+        if (!this.fencedLogged.has(id)) {
+          this.fencedLogged.add(id);
+          this.ctx.logger.warn({ jobId: id }, 'output of an attempt that lost its lease was dropped');
+        }
+        return;
+      }
       start = end;
     }
   }
