@@ -46,7 +46,7 @@ export const DroverEnv = z.object({
   // Local repositories (paths, file:// URLs) any submitter may name: directories, comma-separated.
   DROVER_ALLOW_LOCAL_REPOS: csvList,
   // How often worker/serve remove workspaces of runner processes that are gone.
-  DROVER_SWEEP_INTERVAL: envDuration('5m'),
+  DROVER_SWEEP_INTERVAL: envDuration('5m', { maxMs: 86_400_000 }),
 });
 export type DroverEnv = z.infer<typeof DroverEnv>;
 

@@ -71,7 +71,7 @@ export function superviseProcess(opts: SuperviseOptions): SupervisedProcess {
     reason = why;
     abortReason = detail;
     killGroup('SIGTERM');
-    setTimeout(() => killGroup('SIGKILL'), grace).unref();
+    setLongTimeout(() => killGroup('SIGKILL'), grace).unref();
   };
 
   const result = new Promise<ProcessResult>((resolve) => {
