@@ -158,6 +158,9 @@ export class StoreError extends DroverError {
   }
 }
 
+/** The store could not be reached (connection refused, reset, timed out): a retry may succeed. */
+export class StoreUnavailableError extends StoreError {}
+
 /** A file lock (e.g. a repo cache entry) stayed held by another process past the wait limit. */
 export class LockTimeoutError extends DroverError {
   constructor(message: string) {

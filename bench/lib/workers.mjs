@@ -1,5 +1,6 @@
 // Worker processes and an in-process store handle for the queue benchmarks.
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { DROVER, dist, droverEnv } from './drover.mjs';
 
 /** Opens the same store the workers use (embedded data dir or Redis URL + prefix). */
@@ -19,7 +20,8 @@ export async function startWorkers(count, where, store, env) {
   const children = [];
   for (let i = 0; i < count; i++) {
     const child = spawn(process.execPath, [DROVER, 'worker', ...storeFlags(where)], {
-      env: droverEnv(env),
+      // Bench jobs name generated repos under the temp dir through the store API (no CLI source).
+      env: droverEnv({ DROVER_ALLOW_LOCAL_REPOS: tmpdir(), ...env }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';

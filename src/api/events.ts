@@ -39,7 +39,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const conn = new SseConnection(reply.raw, deps.sse.heartbeatMs);
     deps.sse.open.add(conn);
     try {
-      await streamJobEvents(conn, deps.store, id, after, { pollMs: deps.sse.pollMs });
+      await streamJobEvents(conn, deps.store, deps.sse.hub, id, after);
     } catch (err) {
       // Headers are out: the only way to report is to end the stream; the client reconnects.
       if (!conn.closed) request.log.warn({ err, jobId: id }, 'event stream failed');

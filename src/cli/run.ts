@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../delivery/DeliveryConfig.js';
 import { CancelledError } from '../errors.js';
 import { startModelGateway } from '../gateway/startModelGateway.js';
+import { assertLocalRepoAllowed } from '../jobs/localRepoAccess.js';
 import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
@@ -45,6 +46,7 @@ export function registerRun(program: Command): void {
 async function run(flags: RunFlags): Promise<number> {
   const initialConfig = configFromFlags(flags);
   const spec = resolveJobSpec(await specFromFlags(flags), initialConfig.repoDefaults);
+  await assertLocalRepoAllowed(spec.repo, { trusted: true, policy: initialConfig.localRepos });
   await checkLocalRepo(spec);
   const drainMs = parseDrainTimeout(flags.drainTimeout ?? '0s');
   // `drover run … | head`: the job goes on to its end (and its exit code) with the output dropped.

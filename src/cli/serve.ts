@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { buildServer } from '../api/buildServer.js';
+import { JobEventHub } from '../api/JobEventHub.js';
 import { ServerMetrics } from '../api/ServerMetrics.js';
 import { openArtifactStore } from '../artifacts/openArtifactStore.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
@@ -131,6 +132,8 @@ export function registerServe(program: Command): void {
           throw err;
         })
       : undefined;
+    // Event streams share one store poller per job; jobs run here push their output in directly.
+    const events = new JobEventHub(store, { pollMs: 250, logger });
     const runner = flags.workers
       ? new Runner(store, config, logger, {
           concurrency: opts.concurrency,
@@ -138,6 +141,8 @@ export function registerServe(program: Command): void {
           observer: callbacks,
           resolveGitToken,
           ...(gateway ? { modelAccess: gateway.access } : {}),
+          onStored: events.publish,
+          onJobEnd: events.refresh,
         })
       : undefined;
     const app = await buildServer({
@@ -145,9 +150,11 @@ export function registerServe(program: Command): void {
       logger,
       auth,
       metrics,
+      events,
       artifacts: openArtifactStore(process.env, config.dataDir),
       createPerMinute: opts.rateLimit,
       resolveSpec: specResolver(config.repoDefaults),
+      localRepos: config.localRepos,
       version: version(),
       plugins: [forge.routes],
       routes: [

@@ -5,8 +5,10 @@ import { z } from 'zod';
 import { type DroverFileConfig, loadDroverFileConfig } from '../environments/EnvironmentConfig.js';
 import { ConfigError } from '../errors.js';
 import type { SandboxMode } from '../jobs/JobSpec.js';
+import type { LocalRepoPolicy } from '../jobs/localRepoAccess.js';
 import type { RepoDefaults } from '../jobs/RepoDefaults.js';
 import { loadPriceTable, type PriceTable } from '../runner/guards/prices.js';
+import { defaultWorkRoot } from '../workspace/Workspace.js';
 import { defaultDataDir } from './dataDir.js';
 import { csvList, envBytes, envDuration, parseEnv } from './envSchemas.js';
 
@@ -48,6 +50,10 @@ export const DroverEnv = z.object({
   DROVER_GATEWAY: z.enum(['on', 'off']).default('on'),
   DROVER_GATEWAY_MAX_BODY: envBytes('32M'),
   DROVER_RECORD_MODEL_BODIES: z.enum(['0', '1']).default('0'),
+  // Local repositories (paths, file:// URLs) any submitter may name: directories, comma-separated.
+  DROVER_ALLOW_LOCAL_REPOS: csvList,
+  // How often worker/serve remove workspaces of runner processes that are gone.
+  DROVER_SWEEP_INTERVAL: envDuration('5m', { maxMs: 86_400_000 }),
 });
 export type DroverEnv = z.infer<typeof DroverEnv>;
 
@@ -81,6 +87,10 @@ export interface RunnerConfig {
   sandboxDefault?: 'auto' | SandboxMode;
   /** DROVER_CONFIG `repos:`: job spec defaults per repository, for every intake. */
   repoDefaults: RepoDefaults[];
+  /** Which local repositories jobs may clone (DROVER_ALLOW_LOCAL_REPOS; never the data or work dir). */
+  localRepos: LocalRepoPolicy;
+  /** How often a long-running runner sweeps the work dir for workspaces of dead runners. */
+  sweepIntervalMs: number;
 }
 
 export function loadRunnerConfig(
@@ -119,6 +129,11 @@ export function loadRunnerConfig(
     },
     ...(fileConfig ? { fileConfig } : {}),
     repoDefaults: fileConfig?.repos ?? [],
+    sweepIntervalMs: e.DROVER_SWEEP_INTERVAL,
+    localRepos: {
+      allowed: e.DROVER_ALLOW_LOCAL_REPOS.map((dir) => resolve(dir)),
+      forbidden: [dataDir, resolve(e.DROVER_WORK_DIR || defaultWorkRoot())],
+    },
     prices: loadPriceTable(e.DROVER_PRICES_FILE),
     sandboxDefault: e.DROVER_SANDBOX,
   };

@@ -7,12 +7,13 @@ import { CancelledError, DroverError, InterruptedError, LeaseLostError, toDrover
 import { Git } from '../git/Git.js';
 import { gitAuthEnv } from '../git/gitAuthEnv.js';
 import type { JobOutcome, JobRecord } from '../jobs/JobRecord.js';
+import { assertLocalRepoAllowed, localSubmitter } from '../jobs/localRepoAccess.js';
 import { statusForError } from '../jobs/outcome.js';
 import type { JobContext } from '../pipeline/JobContext.js';
 import type { ModelAccess } from '../pipeline/ModelAccess.js';
 import { Masker } from '../secrets/Masker.js';
 import type { JobStore, Lease } from '../store/types.js';
-import { JobOutput, type OutputListener } from './JobOutput.js';
+import { JobOutput, type OutputListener, type StoredListener } from './JobOutput.js';
 import { closeModelSession } from './modelGatewayRun.js';
 import { runPipeline } from './pipeline.js';
 import type { JobLifecycleObserver, ResolveJobCredentials } from './types.js';
@@ -30,6 +31,12 @@ export interface ExecuteDeps {
   observer?: JobLifecycleObserver;
   /** The model gateway agents call through (absent: agents get the API keys themselves). */
   modelAccess?: ModelAccess;
+  /** Told about output once it is stored (live event streams of this process). */
+  onStored?: StoredListener;
+  /** Told when this runner is done with a job (finished, released or lost). */
+  onJobEnd?: (jobId: string) => void;
+  /** This process enqueued the job itself (drover run): its local repo path means this machine. */
+  ownJob?: boolean;
 }
 
 export type ExecuteResult = 'finished' | 'released' | 'lost' | 'duplicate';
@@ -40,12 +47,21 @@ export type ExecuteResult = 'finished' | 'released' | 'lost' | 'duplicate';
  * A runner that is shutting down gives the job back instead of failing it.
  */
 export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult> {
+  try {
+    return await runLease(lease, deps);
+  } finally {
+    deps.onJobEnd?.(lease.job.id);
+  }
+}
+
+async function runLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult> {
   const { job } = lease;
   const { store, config } = deps;
   const logger = deps.logger.child({ jobId: job.id, runnerId: config.runnerId });
   const masker = new Masker([...(config.gitToken ? [config.gitToken] : []), ...config.maskValues]);
   const output = await JobOutput.open(store, job.id, masker, { logger });
   if (deps.onOutput) output.onEntry(deps.onOutput);
+  if (deps.onStored) output.onStored(deps.onStored);
 
   const controller = new AbortController();
   const onStop = () => controller.abort(deps.stopSignal.reason);
@@ -96,6 +112,14 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
 
   let error: DroverError | undefined;
   try {
+    // The runner is the one place that sees every job, direct Redis producers included.
+    await assertLocalRepoAllowed(spec.repo, {
+      trusted: localSubmitter(job.source, {
+        storeKind: store.kind,
+        ...(deps.ownJob ? { ownJob: true } : {}),
+      }),
+      policy: config.localRepos,
+    });
     const resolved = deps.resolveGitToken
       ? await deps.resolveGitToken(spec.userId ? { userId: spec.userId, job } : { job })
       : config.gitToken;

@@ -193,7 +193,19 @@ describe('RedisStore', () => {
     let b: Awaited<ReturnType<RedisStore['claim']>>;
     for (let i = 0; i < 50 && !b; i++) b = await store.claim('b', { leaseMs: 5000, waitMs: 100 });
     expect(b!.job).toMatchObject({ id: job.id, attempts: 2, runnerId: 'b' });
+    // Output is fenced by the lease: the old attempt's late lines (it has not noticed yet) are dropped,
+    // so they never interleave with the new attempt's.
+    const line = (seq: number, text: string) => ({ seq, ts: 't', stream: 'stdout' as const, line: text });
+    await store.appendOutput(job.id, [line(1, 'attempt 2 starts')]);
+    await dying.appendOutput(job.id, [line(2, 'attempt 1, late')]);
+    await store.appendOutput(job.id, [line(2, 'attempt 2 goes on')]);
+    expect((await store.readOutput(job.id, 0, 10)).map((e) => e.line)).toEqual([
+      'attempt 2 starts',
+      'attempt 2 goes on',
+    ]);
     expect(await a.heartbeat()).toMatchObject({ lost: true });
+    await dying.appendOutput(job.id, [line(3, 'attempt 1, after noticing')]);
+    expect(await store.lastSeq(job.id)).toBe(2);
     expect(await a.finish({ status: 'failed', errorKind: 'internal' })).toBe(false);
     expect(await b!.finish({ status: 'succeeded' })).toBe(true);
     expect((await store.get(job.id))!.status).toBe('succeeded');

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { InvalidInputError, StoreError } from '../errors.js';
+import { ConflictError, InvalidInputError, StoreError, StoreUnavailableError } from '../errors.js';
 import { defaultBranch, JOB_ID_PATTERN, newJobId } from '../jobs/ids.js';
 import type { JobPatch, JobRecord } from '../jobs/JobRecord.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
@@ -87,6 +87,7 @@ export class RedisStore implements JobStore {
   private readonly claimer: RedisClaimer;
   private readonly url: string;
   private closed = false;
+  private readonly fencedLogged = new Set<string>();
 
   private constructor(opts: RedisStoreOptions) {
     const logger = (opts.logger ?? createLogger()).child({ component: 'redis' });
@@ -103,6 +104,7 @@ export class RedisStore implements JobStore {
       writeRetryMs: opts.writeRetryMs ?? 600_000,
       patches: new PendingPatches((id, patch) => this.writePatch(id, patch), { logger }),
       active: new Set(),
+      leaseTokens: new Map(),
       resolveSpec: opts.resolveSpec ?? parseJobSpec,
     };
     this.ctx = ctx;
@@ -119,7 +121,9 @@ export class RedisStore implements JobStore {
     } catch (err) {
       const reason = lastConnectionError.get(store.client) ?? (err as Error);
       await store.close();
-      throw new StoreError(`Cannot reach Redis at ${store.url}: ${reason.message}`, { cause: err });
+      throw new StoreUnavailableError(`Cannot reach Redis at ${store.url}: ${reason.message}`, {
+        cause: err,
+      });
     }
     return store;
   }
@@ -130,7 +134,9 @@ export class RedisStore implements JobStore {
       return await fn();
     } catch (err) {
       if (!isConnectionError(err)) throw err;
-      throw new StoreError(`Redis at ${this.url} is unreachable: ${(err as Error).message}`, { cause: err });
+      throw new StoreUnavailableError(`Redis at ${this.url} is unreachable: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -152,6 +158,12 @@ export class RedisStore implements JobStore {
       );
     } catch (err) {
       if (err instanceof StoreError) throw err;
+      if (err instanceof Error && err.message.startsWith('EXISTS')) {
+        throw new ConflictError(
+          'E_JOB_EXISTS',
+          `Cannot enqueue job ${id}: a job with this id already exists.`,
+        );
+      }
       throw new StoreError(`Cannot enqueue job ${id}: ${(err as Error).message}`, { cause: err });
     }
     const job = await this.get(id);
@@ -264,11 +276,19 @@ export class RedisStore implements JobStore {
         bytes += entries[end]!.line.length;
         end++;
       }
-      await APPEND_OUTPUT.run(
+      const written = await APPEND_OUTPUT.run(
         this.client,
-        [this.keys.output(id)],
-        [this.ctx.outputMaxLen, ...outputArgs(entries.slice(start, end))],
+        [this.keys.output(id), this.keys.job(id)],
+        [this.ctx.outputMaxLen, this.ctx.leaseTokens.get(id) ?? '', ...outputArgs(entries.slice(start, end))],
       );
+      if (written === -1) {
+        // This attempt lost the job to another runner: its remaining output is not the job's any more.
+        if (!this.fencedLogged.has(id)) {
+          this.fencedLogged.add(id);
+          this.ctx.logger.warn({ jobId: id }, 'output of an attempt that lost its lease was dropped');
+        }
+        return;
+      }
       start = end;
     }
   }

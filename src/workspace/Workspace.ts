@@ -1,7 +1,8 @@
-import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shortId } from '../jobs/ids.js';
+import { currentOwner, formatOwnerTag } from './workspaceOwner.js';
 
 /**
  * A job's private directory tree: `repo/` (the checkout the agent works in), `state/` (agent config,
@@ -22,7 +23,9 @@ export class Workspace {
 
   static async create(jobId: string, workRoot = defaultWorkRoot()): Promise<Workspace> {
     await mkdir(workRoot, { recursive: true, mode: 0o700 });
-    const ws = new Workspace(await mkdtemp(join(workRoot, `drover-${shortId(jobId)}-`)));
+    // The owner goes into the name, so a workspace never exists without it (see sweepWorkspaces).
+    const tag = formatOwnerTag(currentOwner());
+    const ws = new Workspace(await mkdtemp(join(workRoot, `drover-${shortId(jobId)}-${tag}-`)));
     await Promise.all([
       mkdir(ws.homeDir, { recursive: true, mode: 0o700 }),
       mkdir(ws.tmpDir, { recursive: true, mode: 0o700 }),
@@ -49,8 +52,9 @@ export async function removeTree(path: string): Promise<void> {
   }
 }
 
+/** chmod u+rwx on every real directory of the tree; symlinks are never followed (lstat). */
 async function makeWritable(path: string): Promise<void> {
-  const info = await stat(path).catch(() => undefined);
+  const info = await lstat(path).catch(() => undefined);
   if (!info?.isDirectory()) return;
   await chmod(path, 0o700).catch(() => {});
   for (const entry of await readdir(path, { withFileTypes: true }).catch(() => [])) {

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,8 @@ function env(prefix: string, extra: Record<string, string> = {}): Record<string,
     DROVER_KILL_GRACE: '1s',
     DROVER_DATA_DIR: join(tmp, 'data'),
     DROVER_WORK_DIR: join(tmp, 'work'),
+    // Producers name the fixture's bare repo: a local path, allowed for remote submitters only here.
+    DROVER_ALLOW_LOCAL_REPOS: dirname(repo.bareDir),
     ...extra,
   };
 }

@@ -169,7 +169,8 @@ describe('drover run with the command agent', () => {
       [
         'run',
         '--repo',
-        join(dataDir, 'nope.git'),
+        // Not under the data dir: no job may clone from there (exit 2 before anything runs).
+        join(tmpdir(), `drover-no-such-repo-${process.pid}.git`),
         '--prompt',
         'x',
         '--agent-cmd',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redactUrlCredentials } from '../../git/repoUrl.js';
 import { defaultBranch, JOB_ID_PATTERN } from '../../jobs/ids.js';
 import { sleep } from '../../util/sleep.js';
 import type { ClaimOptions, Lease } from '../types.js';
@@ -188,7 +189,7 @@ export class RedisClaimer {
           'reason',
           verdict.reason,
           'fields',
-          JSON.stringify(entry.fields),
+          redactUrlCredentials(JSON.stringify(entry.fields)),
         )
         .xack(keys.stream, CONSUMER_GROUP, entry.entryId)
         .xdel(keys.stream, entry.entryId)
@@ -214,7 +215,7 @@ export class RedisClaimer {
         verdict.kind === 'reject' ? verdict.reason : '',
         verdict.payload,
         this.ctx.outputMaxLen,
-        JSON.stringify(entry.fields),
+        redactUrlCredentials(JSON.stringify(entry.fields)),
         spec?.repo ?? '',
         spec?.baseRef ?? '',
         spec ? (spec.branch ?? defaultBranch(verdict.jobId)) : '',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactUrlCredentials } from '../../git/repoUrl.js';
 import { ErrorKind } from '../../jobs/ErrorKind.js';
 import { defaultBranch } from '../../jobs/ids.js';
 import type { JobPatch, JobRecord } from '../../jobs/JobRecord.js';
@@ -44,7 +45,8 @@ export function specForDisplay(payload: string | undefined): JobSpec {
     return parseJobSpecJson(payload);
   } catch {
     try {
-      const raw: unknown = JSON.parse(payload);
+      // Refused payloads are shown back (drover list, the API): never with the credentials they carried.
+      const raw: unknown = JSON.parse(redactUrlCredentials(payload));
       return (raw && typeof raw === 'object' ? raw : {}) as JobSpec;
     } catch {
       return {} as JobSpec;
@@ -58,7 +60,7 @@ export function hashToJob(id: string, h: RedisJobHash, spec: JobSpec = specForDi
     id,
     status: hashStatus(h.status),
     spec,
-    repo: h.repo || (typeof spec.repo === 'string' ? spec.repo : ''),
+    repo: redactUrlCredentials(h.repo || (typeof spec.repo === 'string' ? spec.repo : '')),
     baseRef: str(h.baseRef) ?? spec.baseRef ?? null,
     branch: h.branch || spec.branch || defaultBranch(id),
     agent: h.agent || (typeof spec.agent === 'string' ? spec.agent : 'claude'),

@@ -283,14 +283,21 @@ return 1
 
 /**
  * Output entries, stream id <seq>-0: re-sending a batch after a lost reply (or a second writer) cannot
- * duplicate lines, because Redis refuses ids at or below the stream's top.
- * KEYS: output. ARGV: maxlen, then 6 values per entry: seq, ts, stream, line, type, data ('' = none).
+ * duplicate lines, because Redis refuses ids at or below the stream's top. With a lease token, the
+ * batch is written only while that attempt still owns the running job: a runner whose job was taken
+ * over (its lease lapsed during an outage) cannot interleave its late lines with the new attempt's.
+ * KEYS: output, hash. ARGV: maxlen, token ('' = unfenced), then 6 values per entry: seq, ts, stream,
+ * line, type, data ('' = none). Returns the entries added, or -1 when fenced off.
  */
 export const APPEND_OUTPUT = new LuaScript(
   'appendOutput',
   `
+if ARGV[2] ~= '' and (redis.call('HGET', KEYS[2], 'status') ~= 'running'
+    or redis.call('HGET', KEYS[2], 'leaseToken') ~= ARGV[2]) then
+  return -1
+end
 local added = 0
-for i = 2, #ARGV, 6 do
+for i = 3, #ARGV, 6 do
   local args = {'XADD', KEYS[1], 'MAXLEN', ARGV[1], ARGV[i] .. '-0', 'seq', ARGV[i], 'ts', ARGV[i + 1],
     'stream', ARGV[i + 2], 'line', ARGV[i + 3]}
   if ARGV[i + 4] ~= '' then table.insert(args, 'type'); table.insert(args, ARGV[i + 4]) end
