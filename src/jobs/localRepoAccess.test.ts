@@ -102,5 +102,12 @@ describe('localSubmitter', () => {
       expect(localSubmitter({ intake }, { storeKind: 'sqlite', ownJob: true })).toBe(false);
     }
     expect(localSubmitter(null, { storeKind: 'sqlite' })).toBe(false);
+    // drover plan kickoff runs its planner in-process; the API's kickoff leaves it to workers.
+    const planner = { intake: 'plan', role: 'planner' } as const;
+    expect(localSubmitter(planner, { storeKind: 'sqlite', ownJob: true })).toBe(true);
+    expect(localSubmitter(planner, { storeKind: 'sqlite' })).toBe(false);
+    expect(localSubmitter({ intake: 'plan', role: 'executor' }, { storeKind: 'sqlite', ownJob: true })).toBe(
+      false,
+    );
   });
 });

@@ -19,12 +19,14 @@ export const NO_LOCAL_REPOS: LocalRepoPolicy = { allowed: [], forbidden: [] };
  * this machine's command line. `drover run` runs its own job; `drover submit` on the embedded store
  * queues for workers on the same machine. A `cli` job on Redis may have been submitted from another
  * machine, where the path means something else, so it needs the allow-list like any remote intake.
+ * `drover plan kickoff` runs its planner job in its own process too (the API's kickoff does not).
  */
 export function localSubmitter(
   source: JobSource | null,
   ctx: { storeKind: 'sqlite' | 'redis'; ownJob?: boolean },
 ): boolean {
-  return source?.intake === 'cli' && (ctx.storeKind === 'sqlite' || ctx.ownJob === true);
+  if (source?.intake === 'cli') return ctx.storeKind === 'sqlite' || ctx.ownJob === true;
+  return source?.intake === 'plan' && source.role === 'planner' && ctx.ownJob === true;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { agentCredentialStatus } from '../agents/credentials.js';
 import type { AgentAdapter, AgentInvocation } from '../agents/types.js';
-import { BudgetError, CancelledError, DroverError } from '../errors.js';
+import { BudgetError, CancelledError, CredentialsError, DroverError } from '../errors.js';
 import type { JobContext } from '../pipeline/JobContext.js';
 import type {
   ModelCallRecord,
@@ -60,6 +61,16 @@ export async function gatewayRun(ctx: JobContext, adapter: AgentAdapter): Promis
     return undefined;
   }
   const session = await openSession(ctx);
+  if (wanted !== 'all') {
+    // Every call would be refused: say what to set now, instead of the agent's own puzzled words.
+    const missing = wanted.filter((name) => !session.configured.includes(name));
+    const status = agentCredentialStatus(adapter.name, ctx.config.hostEnv);
+    if (missing.length > 0 && status) {
+      throw new CredentialsError(
+        `${status.label} has no model credentials on this runner (${missing.join(', ')}): ${status.hint}.`,
+      );
+    }
+  }
   const names = wanted === 'all' ? session.configured : wanted;
   const wires: ModelWires = {};
   for (const name of names) if (session.wires[name]) wires[name] = session.wires[name];

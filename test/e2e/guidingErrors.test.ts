@@ -139,34 +139,70 @@ describe('errors that guide', () => {
   });
 
   it.each([
-    ['claude', /Claude Code has no credentials: set ANTHROPIC_API_KEY .*\(Claude Code said: Not logged in/],
-    ['codex', /Codex has no credentials: set OPENAI_API_KEY .*\(Codex said: Missing environment variable/],
-    ['gemini', /Gemini CLI has no credentials: set GEMINI_API_KEY .*must specify the GEMINI_API_KEY/],
-  ] as const)('%s without credentials: failed/credentials saying what to set', async (agent, message) => {
-    const res = await runDrover(
-      ['run', '--repo', repo.bareDir, '--prompt', 'x', '--agent', agent, '--json', '--data-dir', dataDir],
-      {
-        env: env({
-          HOME: join(root, 'home'),
-          CLAUDE_BIN: cliBin('claude'),
-          CODEX_BIN: cliBin('codex'),
-          GEMINI_BIN: cliBin('gemini'),
-          ANTHROPIC_API_KEY: undefined,
-          ANTHROPIC_AUTH_TOKEN: undefined,
-          ANTHROPIC_BASE_URL: undefined,
-          OPENAI_API_KEY: undefined,
-          GEMINI_API_KEY: undefined,
-          GOOGLE_API_KEY: undefined,
-          // Nothing may leave the machine: the agents fail before any request without a key.
-          HTTPS_PROXY: 'http://127.0.0.1:9',
-        }),
-        timeoutMs: 120_000,
-      },
-    );
-    const record = JSON.parse(res.stdout);
-    expect(record, res.stderr).toMatchObject({ status: 'failed', errorKind: 'credentials' });
-    expect(record.errorMessage).toMatch(message);
-  });
+    // With the model gateway (the default) the job stops before the agent runs: nothing to call with.
+    [
+      'claude',
+      [],
+      /^Claude Code has no model credentials on this runner \(anthropic\): set ANTHROPIC_API_KEY/,
+    ],
+    ['codex', [], /^Codex has no model credentials on this runner \(openai\): set OPENAI_API_KEY/],
+    ['gemini', [], /^Gemini CLI has no model credentials on this runner \(gemini\): set GEMINI_API_KEY/],
+    // Without it the agent's own words are recognised and explained.
+    [
+      'claude',
+      ['--no-gateway'],
+      /Claude Code has no credentials: set ANTHROPIC_API_KEY .*\(Claude Code said: Not logged in/,
+    ],
+    [
+      'codex',
+      ['--no-gateway'],
+      /Codex has no credentials: set OPENAI_API_KEY .*\(Codex said: Missing environment variable/,
+    ],
+    [
+      'gemini',
+      ['--no-gateway'],
+      /Gemini CLI has no credentials: set GEMINI_API_KEY .*must specify the GEMINI_API_KEY/,
+    ],
+  ] as const)(
+    '%s %j without credentials: failed/credentials saying what to set',
+    async (agent, flags, message) => {
+      const res = await runDrover(
+        [
+          'run',
+          '--repo',
+          repo.bareDir,
+          '--prompt',
+          'x',
+          '--agent',
+          agent,
+          ...flags,
+          '--json',
+          '--data-dir',
+          dataDir,
+        ],
+        {
+          env: env({
+            HOME: join(root, 'home'),
+            CLAUDE_BIN: cliBin('claude'),
+            CODEX_BIN: cliBin('codex'),
+            GEMINI_BIN: cliBin('gemini'),
+            ANTHROPIC_API_KEY: undefined,
+            ANTHROPIC_AUTH_TOKEN: undefined,
+            ANTHROPIC_BASE_URL: undefined,
+            OPENAI_API_KEY: undefined,
+            GEMINI_API_KEY: undefined,
+            GOOGLE_API_KEY: undefined,
+            // Nothing may leave the machine: the agents fail before any request without a key.
+            HTTPS_PROXY: 'http://127.0.0.1:9',
+          }),
+          timeoutMs: 120_000,
+        },
+      );
+      const record = JSON.parse(res.stdout);
+      expect(record, res.stderr).toMatchObject({ status: 'failed', errorKind: 'credentials' });
+      expect(record.errorMessage).toMatch(message);
+    },
+  );
 
   it('a missing agent CLI says how to install it', async () => {
     const res = await runDrover(

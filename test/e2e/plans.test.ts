@@ -24,6 +24,8 @@ import { type RedisServer, startRedisServer } from '../support/redisServer.js';
 // scripted command too. Settings are short (cooldown 1s, watchdog 30s) to keep the suite CI-sized.
 
 const ENV = {
+  // Plan runs are jobs from the plan intake: their local test repos need the allow-list.
+  DROVER_ALLOW_LOCAL_REPOS: tmpdir(),
   DROVER_PLAN_TICK: '300ms',
   DROVER_PLAN_LEASE: '4s',
   DROVER_LEASE: '4s',

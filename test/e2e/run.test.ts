@@ -182,7 +182,7 @@ describe('drover run with the command agent', () => {
       { env: env() },
     );
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/repo: \S+nope\.git does not exist/);
+    expect(missing.stderr).toMatch(/repo: \S+drover-no-such-repo-\d+\.git does not exist/);
     const badBase = await runDrover(
       job('--prompt', 'x', '--agent-cmd', 'true', '--base', 'no-such-branch', '--json'),
       { env: env() },

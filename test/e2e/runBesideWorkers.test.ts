@@ -144,7 +144,8 @@ describe('drover run beside workers on the same store', () => {
   it('Redis: 10 runs beside an idle drover worker each run their own job live', async () => {
     const store = ['--redis', redis.url];
     const worker = spawnDrover(['worker', '--concurrency', '2', ...store], {
-      env: env({ DROVER_LEASE: '2s', DROVER_REDIS_CLAIM_IDLE: '1s' }),
+      // A worker that takes over a dead run's job judges its local repo like any remote submitter's.
+      env: env({ DROVER_LEASE: '2s', DROVER_REDIS_CLAIM_IDLE: '1s', DROVER_ALLOW_LOCAL_REPOS: tmpdir() }),
       timeoutMs: 300_000,
     });
     try {

@@ -5,6 +5,7 @@ import { parseDuration } from '../../config/duration.js';
 import { NotFoundError } from '../../errors.js';
 import type { JobRecord } from '../../jobs/JobRecord.js';
 import { isTerminal } from '../../jobs/JobStatus.js';
+import { assertLocalRepoAllowed } from '../../jobs/localRepoAccess.js';
 import { sleep } from '../../util/sleep.js';
 import { applyPlan } from '../applyPlan.js';
 import { kickoff, PlannerError } from '../kickoff.js';
@@ -24,6 +25,7 @@ export async function runKickoff(
   opts: PlanRoutesOptions,
 ): Promise<{ status: number; body: unknown }> {
   const body = parseRequest(KickoffBody, request.body, 'body');
+  await assertLocalRepoAllowed(body.repo, { trusted: false, policy: deps.localRepos });
   const timeout = body.planner?.timeout ?? DEFAULT_PLANNER_TIMEOUT;
   const gone = new AbortController();
   // The response's close before it is sent means the client went away.

@@ -4,6 +4,7 @@ import { LastEventId, parseRequest } from '../../api/schemas.js';
 import { SECURITY_HEADERS } from '../../api/securityHeaders.js';
 import { SseConnection } from '../../api/sse.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
+import { assertLocalRepoAllowed } from '../../jobs/localRepoAccess.js';
 import { applyPlan } from '../applyPlan.js';
 import { parsePlan } from '../parsePlan.js';
 import { approveTask, promoteTask, retryTask, reworkTask, setPaused } from '../planActions.js';
@@ -31,7 +32,10 @@ export function planRoutes(opts: PlanRoutesOptions): (app: FastifyInstance, deps
           { path: 'body', message: 'a plan JSON object is required' },
         ]);
       }
-      const result = await applyPlan(plans, parsePlan(request.body), opts.resolveSpec);
+      const plan = parsePlan(request.body);
+      // Its runs are jobs from a remote submitter: a local repository needs DROVER_ALLOW_LOCAL_REPOS.
+      await assertLocalRepoAllowed(plan.repo, { trusted: false, policy: deps.localRepos });
+      const result = await applyPlan(plans, plan, opts.resolveSpec);
       request.log.info(
         { plan: result.name, created: result.created, added: result.added.length },
         'plan applied',
