@@ -71,7 +71,7 @@ export async function reviewPhase(ctx: JobContext): Promise<void> {
 async function reviewOnce(ctx: JobContext, cycle: number, cycles: number): Promise<ReviewCycle> {
   const tree = await stageAll(ctx);
   const base = ctx.baseSha!;
-  const diff = await stagedDiff(ctx, base);
+  const diff = await stagedDiff(ctx, base, tree);
   let verdict = parseVerdict('');
   let attempts = 0;
   for (let attempt = 1; attempt <= 2 && verdict.outcome === 'INCOMPLETE'; attempt++) {

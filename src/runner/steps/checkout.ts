@@ -1,3 +1,4 @@
+import { createRunnerRepo } from '../../git/createRunnerRepo.js';
 import { fetchBranch, jobTrailers, remoteBranchSha } from '../../git/repoOps.js';
 import type { JobContext } from '../../pipeline/JobContext.js';
 import { cloneWithCache } from '../../workspace/cloneWithCache.js';
@@ -5,7 +6,8 @@ import { cloneWithCache } from '../../workspace/cloneWithCache.js';
 /**
  * Clones the base and puts the job's branch in place. When the branch already exists on the remote:
  * a follow-up job continues it (fixups on an open PR); a retry of this same job, or --reset-branch,
- * starts again from the base and replaces it with a lease-guarded force push.
+ * starts again from the base and replaces it with a lease-guarded force push. Ends by making the
+ * job's runner-owned repository (git/createRunnerRepo.ts) from the fresh clone.
  */
 export async function checkout(ctx: JobContext): Promise<void> {
   const ws = ctx.workspace!;
@@ -46,5 +48,10 @@ export async function checkout(ctx: JobContext): Promise<void> {
   }
   await git.run(['checkout', '--quiet', '-B', ctx.branch, startPoint], { cwd: dir });
   if (startPoint !== 'HEAD') ctx.baseSha = await git.out(['merge-base', clone.baseSha, 'HEAD'], { cwd: dir });
-  ctx.startSha = await git.out(['rev-parse', 'HEAD'], { cwd: dir });
+  const [startSha = '', startTree = ''] = (
+    await git.out(['rev-parse', 'HEAD', 'HEAD^{tree}'], { cwd: dir })
+  ).split('\n');
+  ctx.startSha = startSha;
+  // Before any setup step, agent or verify command: from here on Drover's git uses only its own repository.
+  ctx.runnerRepo = await createRunnerRepo(git, { gitDir: ws.gitDir, workTree: dir, startSha, startTree });
 }
