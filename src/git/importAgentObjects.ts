@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { createWriteStream, type Dirent } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -132,15 +132,12 @@ async function importPack(repo: RunnerRepo, rel: string): Promise<void> {
   const packDir = join(repo.objectsDir, 'pack');
   const tmp = join(packDir, `tmp_import_${randomBytes(6).toString('hex')}`);
   try {
-    const out = await open(`${tmp}.pack`, 'wx', 0o444);
-    try {
-      await pipeline(
-        source.createReadStream({ autoClose: false }),
-        out.createWriteStream({ autoClose: false }),
-      );
-    } finally {
-      await out.close().catch(() => {});
-    }
+    // A path-based stream that closes itself: FileHandle.close() waits forever after a handle's
+    // write stream that was told not to close it.
+    await pipeline(
+      source.createReadStream({ autoClose: false }),
+      createWriteStream(`${tmp}.pack`, { flags: 'wx', mode: 0o444 }),
+    );
     const res = await repo.run(['index-pack', `${tmp}.pack`], { allowFailure: true });
     const name = res.stdout.trim();
     if (res.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(name)) {
