@@ -27,6 +27,7 @@ import { jobLog, logText } from '../support/jobLog.js';
 
 const OLD = new Date('2021-03-04T05:06:07Z');
 
+/** The remote of the row running now (each row gets a fresh one, so rows cannot affect each other). */
 let repo: BareRepo;
 let dir: string;
 /** The host: files and a repository outside every workspace, which no job may read or change. */
@@ -96,7 +97,6 @@ function probeAtime(): boolean {
 }
 
 beforeAll(async () => {
-  repo = await createBareRepo();
   dir = mkdtempSync(join(tmpdir(), 'drover-gitiso-'));
   host = mkdtempSync(join(tmpdir(), 'drover-host-'));
   marker = join(host, 'pwned');
@@ -132,7 +132,6 @@ function restoreHost(): void {
   age(host);
 }
 afterAll(async () => {
-  await repo.cleanup();
   rmSync(dir, { recursive: true, force: true });
   rmSync(host, { recursive: true, force: true });
 });
@@ -357,53 +356,66 @@ function fill(text: string): string {
 }
 
 describe.each(MODES)('sandbox %s', (mode) => {
-  it.each(ROWS)('$name', async (row) => {
-    const expected = mode === 'none' ? row.expect : (row.sandboxed ?? row.expect);
-    const res = await runDrover(
-      [
-        'run',
-        '--repo',
-        repo.bareDir,
-        '--data-dir',
-        join(dir, 'data'),
-        '--prompt',
-        `plant: ${row.name}`,
-        '--agent-cmd',
-        `echo change > change.txt; ${fill(row.plant)}; true`,
-        '--sandbox',
-        mode,
-        '--json',
-        ...(row.args ?? []).map(fill),
-      ],
-      { env: { DROVER_WORK_DIR: join(dir, 'work') }, timeoutMs: 90_000 },
-    );
-    expect(res.stdout, `${res.stderr}`).not.toBe('');
-    const job = JSON.parse(res.stdout);
-    const log = logText(await jobLog(job.id, join(dir, 'data')));
-
-    const ran = existsSync(marker);
-    const now = snapshot(host);
-    // Before asserting, so one failing row does not fail the next.
-    if (ran || !isDeepStrictEqual(now, baseline)) restoreHost();
-    else age(host);
-    expect(ran, 'a planted command ran').toBe(false);
-    expect(now).toEqual(baseline);
-
-    if (expected === 'ok') {
-      expect(job, log).toMatchObject({ status: 'succeeded', errorKind: null });
-      const tree = await gitIn(repo.bareDir, 'ls-tree', '-r', job.branch);
-      expect(tree).not.toContain(secretBlob);
-      expect(await gitIn(repo.bareDir, 'show', `${job.branch}:change.txt`)).toBe('change');
-      expect(await gitIn(repo.bareDir, 'log', '-1', '--format=%B', job.branch)).toContain(
-        `Drover-Job: ${job.id}`,
-      );
-      await row.check?.(job.branch, log);
-    } else {
-      expect(job, log).toMatchObject({ status: 'failed', errorKind: 'unsafe_workspace' });
-      expect(job.errorMessage).toMatch(row.message!);
-      expect(await listBranches(repo.bareDir)).not.toContain(job.branch);
-    }
-    const secret = await runGit(['cat-file', '-e', secretBlob], { cwd: repo.bareDir, allowFailure: true });
-    expect(secret.exitCode, 'the host-only blob reached the remote').not.toBe(0);
-  }, 120_000);
+  it.each(ROWS)(
+    '$name',
+    async (row) => {
+      const expected = mode === 'none' ? row.expect : (row.sandboxed ?? row.expect);
+      repo = await createBareRepo();
+      try {
+        await runRow(row, mode, expected);
+      } finally {
+        await repo.cleanup();
+      }
+    },
+    120_000,
+  );
 });
+
+async function runRow(row: Row, mode: string, expected: Outcome): Promise<void> {
+  const res = await runDrover(
+    [
+      'run',
+      '--repo',
+      repo.bareDir,
+      '--data-dir',
+      join(dir, 'data'),
+      '--prompt',
+      `plant: ${row.name}`,
+      '--agent-cmd',
+      `echo change > change.txt; ${fill(row.plant)}; true`,
+      '--sandbox',
+      mode,
+      '--json',
+      ...(row.args ?? []).map(fill),
+    ],
+    { env: { DROVER_WORK_DIR: join(dir, 'work') }, timeoutMs: 90_000 },
+  );
+  const ran = existsSync(marker);
+  const now = snapshot(host);
+  // Before asserting, so one failing row does not fail the next.
+  if (ran || !isDeepStrictEqual(now, baseline)) restoreHost();
+  else age(host);
+  expect(ran, 'a planted command ran').toBe(false);
+  expect(now).toEqual(baseline);
+
+  expect(res.stdout, `${res.stderr}`).not.toBe('');
+  const job = JSON.parse(res.stdout);
+  const log = logText(await jobLog(job.id, join(dir, 'data')));
+
+  if (expected === 'ok') {
+    expect(job, log).toMatchObject({ status: 'succeeded', errorKind: null });
+    const tree = await gitIn(repo.bareDir, 'ls-tree', '-r', job.branch);
+    expect(tree).not.toContain(secretBlob);
+    expect(await gitIn(repo.bareDir, 'show', `${job.branch}:change.txt`)).toBe('change');
+    expect(await gitIn(repo.bareDir, 'log', '-1', '--format=%B', job.branch)).toContain(
+      `Drover-Job: ${job.id}`,
+    );
+    await row.check?.(job.branch, log);
+  } else {
+    expect(job, log).toMatchObject({ status: 'failed', errorKind: 'unsafe_workspace' });
+    expect(job.errorMessage).toMatch(row.message!);
+    expect(await listBranches(repo.bareDir)).not.toContain(job.branch);
+  }
+  const secret = await runGit(['cat-file', '-e', secretBlob], { cwd: repo.bareDir, allowFailure: true });
+  expect(secret.exitCode, 'the host-only blob reached the remote').not.toBe(0);
+}
