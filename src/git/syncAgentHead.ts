@@ -1,5 +1,5 @@
 import { UnsafeWorkspaceError } from '../errors.js';
-import { readAgentHead } from './agentHead.js';
+import { readAgentHead } from './readAgentHead.js';
 import { lastLines } from './Git.js';
 import { importAgentObjects } from './importAgentObjects.js';
 import type { RunnerRepo } from './RunnerRepo.js';
