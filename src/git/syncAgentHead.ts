@@ -1,8 +1,8 @@
 import { UnsafeWorkspaceError } from '../errors.js';
-import { readAgentHead } from './readAgentHead.js';
 import { lastLines } from './Git.js';
 import { importAgentObjects } from './importAgentObjects.js';
 import type { RunnerRepo } from './RunnerRepo.js';
+import { readAgentHead } from './readAgentHead.js';
 
 /**
  * Takes the commits the agent made in its workspace: reads its HEAD as text, imports the objects it
