@@ -53,6 +53,17 @@ export class GitError extends DroverError {
   }
 }
 
+/**
+ * What the agent (or a setup/verify command) left in the workspace cannot be taken safely: a symlink
+ * or special file where Drover reads the agent's commits, objects that fail verification, a FIFO
+ * named like a git control file. Drover refuses rather than follow it.
+ */
+export class UnsafeWorkspaceError extends DroverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_UNSAFE_WORKSPACE', 'unsafe_workspace', message, options);
+  }
+}
+
 export class NoChangesError extends DroverError {
   constructor(message = 'The agent made no changes; pass --allow-no-changes to accept an empty result.') {
     super('E_NO_CHANGES', 'no_changes', message);

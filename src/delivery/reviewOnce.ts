@@ -17,7 +17,7 @@ const ANSWERED_KINDS = new Set(['agent_exit', 'agent_error']);
 export async function reviewOnce(ctx: JobContext, cycle: number, cycles: number): Promise<ReviewCycle> {
   const tree = await stageAll(ctx);
   const base = ctx.baseSha!;
-  const diff = await stagedDiff(ctx, base);
+  const diff = await stagedDiff(ctx, base, tree);
   let verdict = parseVerdict('');
   let attempts = 0;
   for (let attempt = 1; attempt <= 2 && verdict.outcome === 'INCOMPLETE'; attempt++) {

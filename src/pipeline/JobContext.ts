@@ -5,6 +5,7 @@ import type { DeliveryState } from '../delivery/DeliveryState.js';
 import type { Playbook } from '../environments/Playbook.js';
 import type { JobEnvironment } from '../environments/types.js';
 import type { Git } from '../git/Git.js';
+import type { RunnerRepo } from '../git/RunnerRepo.js';
 import type { JobRecord } from '../jobs/JobRecord.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
 import type { JobOutput } from '../runner/JobOutput.js';
@@ -33,6 +34,8 @@ export interface JobContext {
   /** Where this job's artifacts (transcript, diff, reports) are written. */
   artifactsDir: string;
   workspace?: Workspace;
+  /** The job's own git repository (made at checkout): every git step after the checkout runs there. */
+  runnerRepo?: RunnerRepo;
   /** git auth env for the repo's URL (empty for non-HTTP remotes or no token). */
   authEnv: Record<string, string>;
   /** The git token this job uses (global or the user's), so it can be masked and handed to git only. */

@@ -1,4 +1,5 @@
-import { chmod, lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shortId } from '../jobs/ids.js';
@@ -6,15 +7,18 @@ import { currentOwner, formatOwnerTag } from './workspaceOwner.js';
 
 /**
  * A job's private directory tree: `repo/` (the checkout the agent works in), `state/` (agent config,
- * settings, HOME) and `tmp/`. Removed on every path out of the pipeline.
+ * settings, HOME), `tmp/`, and `git/` (the runner-owned repository, never visible in the sandbox).
+ * Removed on every path out of the pipeline.
  */
 export class Workspace {
   readonly repoDir: string;
   readonly stateDir: string;
   readonly homeDir: string;
   readonly tmpDir: string;
+  readonly gitDir: string;
 
   private constructor(readonly root: string) {
+    this.gitDir = join(root, 'git');
     this.repoDir = join(root, 'repo');
     this.stateDir = join(root, 'state');
     this.homeDir = join(root, 'state', 'home');
@@ -42,7 +46,10 @@ export function defaultWorkRoot(): string {
   return process.env.DROVER_WORK_DIR || join(tmpdir(), 'drover-work');
 }
 
-/** rm -rf that also copes with read-only directories (module caches agents create). */
+/**
+ * rm -rf that also copes with read-only directories (module caches agents create). Links are removed,
+ * never followed (fs.rm uses lstat), and so is the chmod below.
+ */
 export async function removeTree(path: string): Promise<void> {
   try {
     await rm(path, { recursive: true, force: true, maxRetries: 3 });
@@ -52,11 +59,23 @@ export async function removeTree(path: string): Promise<void> {
   }
 }
 
-/** chmod u+rwx on every real directory of the tree; symlinks are never followed (lstat). */
+/** chmod u+rwx on every real directory of the tree; symlinks are never followed. */
+const DIR_NOFOLLOW = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
 async function makeWritable(path: string): Promise<void> {
-  const info = await lstat(path).catch(() => undefined);
-  if (!info?.isDirectory()) return;
-  await chmod(path, 0o700).catch(() => {});
+  // Opened without following a link, then changed through the descriptor: a link the agent put in
+  // place of a directory cannot turn this chmod onto a host directory.
+  const dir = await open(path, DIR_NOFOLLOW).catch((err: NodeJS.ErrnoException) => err.code);
+  if (dir === 'EACCES') {
+    // No read permission to open it by: lstat says whether it is a real directory.
+    if (!(await lstat(path).catch(() => undefined))?.isDirectory()) return;
+    await chmod(path, 0o700).catch(() => {});
+  } else if (typeof dir === 'string' || dir === undefined) {
+    return;
+  } else {
+    await dir.chmod(0o700).catch(() => {});
+    await dir.close();
+  }
   for (const entry of await readdir(path, { withFileTypes: true }).catch(() => [])) {
     if (entry.isDirectory()) await makeWritable(join(path, entry.name));
   }
