@@ -129,58 +129,43 @@ export function parseGitHubEvent(
 }
 
 /** An event whose trigger is a comment-like text: an issue/PR comment, a review, a review comment. */
-interface CommentEvent {
+interface CommentEvent extends CommentKind {
   p: z.infer<z.ZodObject<typeof Common>>;
-  /** The only action that triggers (a new one). */
-  action: string;
-  what: string;
   kind: ThreadKind;
   item: z.infer<typeof PullRequest>;
   comment: z.infer<typeof Comment>;
+}
+
+interface CommentKind {
+  /** The only action that triggers (a new one). */
+  action: string;
+  what: string;
   via: Trigger['via'];
   reactOn: ReactionTarget['type'];
 }
+
+const ISSUE_COMMENT: CommentKind = { action: 'created', what: 'comment', via: 'comment', reactOn: 'comment' };
+// Reviews take no reactions: the 👀 goes on the pull request.
+const REVIEW: CommentKind = { action: 'submitted', what: 'review', via: 'review', reactOn: 'thread' };
+const REVIEW_COMMENT: CommentKind = {
+  action: 'created',
+  what: 'review comment',
+  via: 'review_comment',
+  reactOn: 'review_comment',
+};
 
 function commentEvent(event: string, payload: unknown): CommentEvent {
   if (event === 'issue_comment') {
     const p = parsePayload(IssueCommentEvent, payload, event);
     const kind = p.issue.pull_request ? 'pr' : 'issue';
-    return {
-      p,
-      action: 'created',
-      what: 'comment',
-      kind,
-      item: p.issue,
-      comment: p.comment,
-      via: 'comment',
-      reactOn: 'comment',
-    };
+    return { ...ISSUE_COMMENT, p, kind, item: p.issue, comment: p.comment };
   }
   if (event === 'pull_request_review') {
     const p = parsePayload(ReviewEvent, payload, event);
-    // Reviews take no reactions: the 👀 goes on the pull request.
-    return {
-      p,
-      action: 'submitted',
-      what: 'review',
-      kind: 'pr',
-      item: p.pull_request,
-      comment: p.review,
-      via: 'review',
-      reactOn: 'thread',
-    };
+    return { ...REVIEW, p, kind: 'pr', item: p.pull_request, comment: p.review };
   }
   const p = parsePayload(ReviewCommentEvent, payload, event);
-  return {
-    p,
-    action: 'created',
-    what: 'review comment',
-    kind: 'pr',
-    item: p.pull_request,
-    comment: p.comment,
-    via: 'review_comment',
-    reactOn: 'review_comment',
-  };
+  return { ...REVIEW_COMMENT, p, kind: 'pr', item: p.pull_request, comment: p.comment };
 }
 
 function details(thread: ThreadRef, item: z.infer<typeof PullRequest>): Trigger['thread'] {
