@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../test/support/redisServer.js';
 import { NotFoundError } from '../errors.js';
 import { createPlan, mutatePlan } from './mutatePlan.js';
-import type { PlanDoc, RunRecord } from './PlanState.js';
+import { dispatchingRun, type PlanDoc, type RunRecord } from './PlanState.js';
 import { RedisPlanStore } from './RedisPlanStore.js';
 import { SqlitePlanStore } from './SqlitePlanStore.js';
 import type { PlanStore } from './types.js';
@@ -61,21 +61,7 @@ const doc = (name: string): PlanDoc => ({
   tasks: [],
 });
 const run = (jobId: string, extra: Partial<RunRecord> = {}): RunRecord => ({
-  jobId,
-  task: 'a',
-  role: 'executor',
-  seq: 1,
-  status: 'dispatching',
-  createdAt: now,
-  startedAt: null,
-  finishedAt: null,
-  classification: null,
-  errorKind: null,
-  errorMessage: null,
-  verdict: null,
-  costUsd: null,
-  prUrl: null,
-  watchdogAt: null,
+  ...dispatchingRun({ jobId, task: 'a', role: 'executor', seq: 1, createdAt: now }),
   ...extra,
 });
 
