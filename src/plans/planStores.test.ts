@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../test/support/redisServer.js';
 import { NotFoundError } from '../errors.js';
 import { createPlan, mutatePlan } from './mutatePlan.js';
+import { PlanSettings } from './PlanFile.js';
 import { dispatchingRun, type PlanDoc, type RunRecord } from './PlanState.js';
 import { RedisPlanStore } from './RedisPlanStore.js';
 import { SqlitePlanStore } from './SqlitePlanStore.js';
@@ -43,16 +44,7 @@ const doc = (name: string): PlanDoc => ({
   repo: '/srv/r.git',
   baseRef: null,
   defaults: {},
-  settings: {
-    maxExecutors: 3,
-    maxReviewers: 2,
-    readyBuffer: 2,
-    reviewCycles: 5,
-    retryCooldown: '15m',
-    watchdog: '15m',
-    autoPromote: true,
-    maxRetries: 3,
-  },
+  settings: PlanSettings.parse({}),
   paused: false,
   createdAt: now,
   updatedAt: now,
