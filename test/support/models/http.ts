@@ -48,6 +48,8 @@ export class ScriptCursor<T extends Repeatable> {
   private readonly repeatLast: boolean;
   private index = 0;
   served = 0;
+  /** Bodies of the main-conversation requests (see `take`), in order. */
+  readonly requests: unknown[] = [];
 
   constructor(script: Script<T>) {
     if (Array.isArray(script)) {
@@ -57,6 +59,13 @@ export class ScriptCursor<T extends Repeatable> {
       this.turns = script.turns;
       this.repeatLast = script.repeatLast ?? false;
     }
+  }
+
+  /** A main-conversation request: marked as such, its body kept, and its turn handed out. */
+  take(record: RecordedRequest): T | undefined {
+    record.main = true;
+    this.requests.push(record.body);
+    return this.next();
   }
 
   next(): T | undefined {
