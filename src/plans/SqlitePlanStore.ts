@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import { openSqlite, type SqliteSchema } from '../util/openSqlite.js';
+import { parseStoredJson } from '../util/storedJson.js';
 import type { PlanEvent } from './PlanEvent.js';
 import type { PlanDoc, PlanState, RunRecord } from './PlanState.js';
-import { parseStoredDoc, parseStoredEvent, parseStoredRun, safeJson } from './storedPlan.js';
+import { parseStoredDoc, parseStoredEvent, parseStoredRun } from './storedPlan.js';
 import type { LeaseHolder, PlanStore } from './types.js';
 
 // The plan tables live in the embedded store's database file, next to the jobs, with their own schema
@@ -133,7 +134,13 @@ export class SqlitePlanStore implements PlanStore {
       data: string;
     }[];
     return rows.map((r) =>
-      parseStoredEvent(name, { seq: r.seq, ts: r.ts, type: r.type, task: r.task, data: safeJson(r.data) }),
+      parseStoredEvent(name, {
+        seq: r.seq,
+        ts: r.ts,
+        type: r.type,
+        task: r.task,
+        data: parseStoredJson(r.data),
+      }),
     );
   }
 
