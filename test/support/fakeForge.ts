@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenLoopback } from './listenLoopback.js';
+import { readRequestBody } from './requestBody.js';
 
 // Shared plumbing of the fake GitHub and GitLab REST servers: loopback HTTP, JSON bodies, and a
 // record of every request so tests assert what the forge actually received.
@@ -25,30 +26,25 @@ export interface FakeForge {
 export async function startFakeForge(handle: ForgeHandler): Promise<FakeForge> {
   const requests: ForgeRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = raw;
-      }
-      const record: ForgeRequest = {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        headers: req.headers,
-        body,
-      };
-      requests.push(record);
-      const answer = handle(record) ?? { status: 404, body: { message: 'Not Found' } };
-      record.status = answer.status;
-      res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify(answer.body));
-    });
+    void readRequestBody(req).then(
+      (body) => {
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        const record: ForgeRequest = {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          headers: req.headers,
+          body,
+        };
+        requests.push(record);
+        const answer = handle(record) ?? { status: 404, body: { message: 'Not Found' } };
+        record.status = answer.status;
+        res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(answer.body));
+      },
+      // A request cut off mid-body gets no answer.
+      () => req.socket.destroy(),
+    );
   });
   const { url, close } = await listenLoopback(server);
   return { url, requests, close };

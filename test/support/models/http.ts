@@ -2,6 +2,7 @@
 import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenLoopback } from '../listenLoopback.js';
+import { readRequestBody } from '../requestBody.js';
 
 /**
  * A turn may ask to be replayed forever once it is reached (budget / runaway-loop tests). In every
@@ -91,18 +92,6 @@ function substitute<V>(value: V, n: number): V {
   return value;
 }
 
-export async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -150,7 +139,7 @@ export async function listen(
         path: u.pathname,
         query: Object.fromEntries(u.searchParams),
         headers: req.headers,
-        body: await readBody(req),
+        body: await readRequestBody(req),
         main: false,
       };
       allRequests.push(record);
