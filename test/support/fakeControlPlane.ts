@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenLoopback } from './listenLoopback.js';
-import { readRequestBody } from './requestBody.js';
+import { readRequestBody } from './readRequest.js';
 
 // A stand-in for a Kubernetes control plane's internal task API (Shepherd's wire format), as the task
 // runner sees it at `apiURL`:

@@ -1,17 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenLoopback } from './listenLoopback.js';
-import { readRequestBody } from './requestBody.js';
+import { type ReadRequest, readRequest } from './readRequest.js';
 
 // Shared plumbing of the fake GitHub and GitLab REST servers: loopback HTTP, JSON bodies, and a
 // record of every request so tests assert what the forge actually received.
 
-export interface ForgeRequest {
-  method: string;
-  /** Raw path (percent-encoding kept) without the query string. */
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
+export interface ForgeRequest extends ReadRequest {
   status?: number;
 }
 
@@ -26,16 +20,8 @@ export interface FakeForge {
 export async function startFakeForge(handle: ForgeHandler): Promise<FakeForge> {
   const requests: ForgeRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void readRequestBody(req).then(
-      (body) => {
-        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-        const record: ForgeRequest = {
-          method: req.method ?? 'GET',
-          path: url.pathname,
-          query: Object.fromEntries(url.searchParams),
-          headers: req.headers,
-          body,
-        };
+    void readRequest(req).then(
+      (record: ForgeRequest) => {
         requests.push(record);
         const answer = handle(record) ?? { status: 404, body: { message: 'Not Found' } };
         record.status = answer.status;

@@ -2,7 +2,7 @@
 import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenLoopback } from '../listenLoopback.js';
-import { readRequestBody } from '../requestBody.js';
+import { type ReadRequest, readRequest } from '../readRequest.js';
 
 /**
  * A turn may ask to be replayed forever once it is reached (budget / runaway-loop tests). In every
@@ -17,14 +17,7 @@ export interface Repeatable {
 export type Script<T> = T[] | { turns: T[]; repeatLast?: boolean };
 
 /** Every HTTP request a fake server saw, main conversation or not. */
-export interface RecordedRequest {
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string | string[] | undefined>;
-  /** Parsed JSON when the body is JSON, the raw text otherwise, undefined when empty. */
-  body: unknown;
+export interface RecordedRequest extends ReadRequest {
   /** True when the request consumed a script turn (main conversation). */
   main: boolean;
   /** The usage the server reported in its answer (provider field names), when it answered a model call. */
@@ -133,15 +126,7 @@ export async function listen(
   const allRequests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const u = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const record: RecordedRequest = {
-        method: req.method ?? 'GET',
-        path: u.pathname,
-        query: Object.fromEntries(u.searchParams),
-        headers: req.headers,
-        body: await readRequestBody(req),
-        main: false,
-      };
+      const record: RecordedRequest = { ...(await readRequest(req)), main: false };
       allRequests.push(record);
       try {
         await handle(req, res, record);
