@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JobSource } from '../jobs/JobSource.js';
 import { JobSpec } from '../jobs/JobSpec.js';
+import { readStoredJson } from '../util/storedJson.js';
 
 const ForgeName = z.enum(['github', 'gitlab']);
 
@@ -46,13 +47,7 @@ export type ForgeTask = z.infer<typeof ForgeTask>;
 
 /** Reads a stored task; anything unreadable is skipped (undefined), never trusted. */
 export function parseStoredTask(raw: string | null | undefined): ForgeTask | undefined {
-  if (!raw) return undefined;
-  try {
-    const parsed = ForgeTask.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return readStoredJson(ForgeTask, raw);
 }
 
 /** Whether the reporter still has something to do for the task. */

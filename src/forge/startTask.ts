@@ -13,42 +13,35 @@ export async function startTask(deps: ForgeDeps, task: ForgeTask): Promise<Forge
     await deps.store.enqueue(task.spec, { id: task.jobId, ...(task.source ? { source: task.source } : {}) });
     deps.logger.info({ jobId: task.jobId, taskId: task.id, repo: task.repo.path }, 'forge job queued');
   }
-  const started: ForgeTask = {
-    ...task,
-    state: 'running',
-    comment: {
-      ...(task.comment.id ? { id: task.comment.id } : {}),
-      body: startedBody({ taskId: task.id, ...pub(deps) }, task.jobId, task.spec.branch ?? ''),
-      synced: false,
-      attempts: 0,
-    },
-    open: true,
-    nextAt: Date.now(),
-  };
-  await deps.state.saveTask(started);
-  deps.wake();
-  return started;
+  const body = startedBody({ taskId: task.id, ...pub(deps) }, task.jobId, task.spec.branch ?? '');
+  return moveTask(deps, task, 'running', body);
 }
 
 /** The task waits behind `ahead` others in its lane; its comment says behind which job. */
 export async function markWaiting(deps: ForgeDeps, task: ForgeTask, ahead: number): Promise<ForgeTask> {
   const headId = task.lane ? await deps.state.laneHead(task.lane) : undefined;
   const head = headId ? await deps.state.getTask(headId) : undefined;
-  const waiting: ForgeTask = {
+  const body = waitingBody({ taskId: task.id, ...pub(deps) }, task.spec?.branch ?? '', ahead, head?.jobId);
+  return moveTask(deps, task, 'waiting', body);
+}
+
+/** The task in its new state with a new comment to post (or edit), saved for the reporter, woken now. */
+async function moveTask(
+  deps: ForgeDeps,
+  task: ForgeTask,
+  state: ForgeTask['state'],
+  body: string,
+): Promise<ForgeTask> {
+  const moved: ForgeTask = {
     ...task,
-    state: 'waiting',
-    comment: {
-      ...(task.comment.id ? { id: task.comment.id } : {}),
-      body: waitingBody({ taskId: task.id, ...pub(deps) }, task.spec?.branch ?? '', ahead, head?.jobId),
-      synced: false,
-      attempts: 0,
-    },
+    state,
+    comment: { ...(task.comment.id ? { id: task.comment.id } : {}), body, synced: false, attempts: 0 },
     open: true,
     nextAt: Date.now(),
   };
-  await deps.state.saveTask(waiting);
+  await deps.state.saveTask(moved);
   deps.wake();
-  return waiting;
+  return moved;
 }
 
 export function pub(deps: ForgeDeps): { publicUrl?: string } {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readStoredJson } from '../util/storedJson.js';
 
 /** Where a job came from. Set by the intake that created it, never by the submitter's spec. */
 export const INTAKES = ['cli', 'api', 'redis', 'forge', 'plan', 'task-runner'] as const;
@@ -29,11 +30,5 @@ export type JobSource = z.infer<typeof JobSource>;
 
 /** Reads a stored source; anything unreadable is treated as unknown (null), never trusted. */
 export function parseStoredSource(raw: string | null | undefined): JobSource | null {
-  if (!raw) return null;
-  try {
-    const parsed = JobSource.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return readStoredJson(JobSource, raw) ?? null;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Duration } from '../config/duration.js';
 import { refNameProblem, repoUrlProblem } from '../git/refs.js';
+import { httpUrlProblem } from '../util/httpUrlProblem.js';
 
 export const AGENT_NAMES = ['claude', 'command', 'codex', 'gemini'] as const;
 export const AgentName = z.enum(AGENT_NAMES);
@@ -30,22 +31,9 @@ const CallbackUrl = z
   .string()
   .max(2048, 'must be at most 2048 characters')
   .superRefine((value, ctx) => {
-    const problem = callbackUrlProblem(value);
+    const problem = httpUrlProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
-
-export function callbackUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute http(s) URL';
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
-  if (url.username || url.password) return 'must not carry credentials (user:password@)';
-  if (!url.hostname) return 'must name a host';
-  return undefined;
-}
 
 /**
  * A coding task, as accepted from the CLI, the HTTP API and Redis stream payloads.

@@ -13,7 +13,7 @@ import { applyPlan } from './applyPlan.js';
 import { GitBranchInspector } from './GitBranchInspector.js';
 import { mutatePlan } from './mutatePlan.js';
 import { type OrchestratorDeps, tickPlan } from './Orchestrator.js';
-import type { PlanState } from './PlanState.js';
+import { dispatchingRun, type PlanState } from './PlanState.js';
 import { parsePlan } from './parsePlan.js';
 import { approveTask, retryTask, reworkTask, setPaused } from './planActions.js';
 import { SqlitePlanStore } from './SqlitePlanStore.js';
@@ -130,24 +130,7 @@ describe('plan orchestrator', () => {
       plan.tasks.find((t) => t.id === 'a')!.status = 'ready';
       a.status = 'in_progress';
       a.runSeq = 1;
-      plan.runs.push({
-        jobId: 'crashrun0001',
-        task: 'a',
-        role: 'executor',
-        seq: 1,
-        status: 'dispatching',
-        createdAt: new Date().toISOString(),
-        startedAt: null,
-        finishedAt: null,
-        classification: null,
-        errorKind: null,
-        errorMessage: null,
-        verdict: null,
-        costUsd: null,
-        prUrl: null,
-        watchdogAt: null,
-        spec,
-      });
+      plan.runs.push(dispatchingRun({ jobId: 'crashrun0001', task: 'a', role: 'executor', seq: 1, spec }));
       emit({ type: 'task.assigned', task: 'a', data: { jobId: 'crashrun0001', role: 'executor' } });
     });
     await tickPlan(deps, 'p');

@@ -89,6 +89,28 @@ export const RunRecord = z.object({
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
+/** A run as dispatched: what it is, nothing known yet of its job. */
+export function dispatchingRun(
+  init: Pick<RunRecord, 'jobId' | 'task' | 'role' | 'seq'> & Partial<Pick<RunRecord, 'createdAt' | 'spec'>>,
+): RunRecord {
+  const { createdAt, spec, ...run } = init;
+  return {
+    ...run,
+    status: 'dispatching',
+    createdAt: createdAt ?? new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    classification: null,
+    errorKind: null,
+    errorMessage: null,
+    verdict: null,
+    costUsd: null,
+    prUrl: null,
+    watchdogAt: null,
+    ...(spec ? { spec } : {}),
+  };
+}
+
 /** Everything about a plan but its runs and events: one document, written with compare-and-set. */
 export const PlanDoc = z.object({
   name: z.string(),

@@ -3,11 +3,12 @@ import type { Logger } from 'pino';
 import { StoreError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { createRedisClient, isConnectionError, maskRedisUrl } from '../store/redis/redisConnection.js';
+import { parseStoredJson } from '../util/storedJson.js';
 import type { PlanEvent } from './PlanEvent.js';
 import type { PlanDoc, PlanState, RunRecord } from './PlanState.js';
 import { RedisPlanKeys } from './redisPlanKeys.js';
 import { DROP_LEASE, SAVE_PLAN, TAKE_LEASE } from './redisPlanScripts.js';
-import { parseStoredDoc, parseStoredEvent, parseStoredRun, safeJson } from './storedPlan.js';
+import { parseStoredDoc, parseStoredEvent, parseStoredRun } from './storedPlan.js';
 import type { LeaseHolder, PlanStore } from './types.js';
 
 export interface RedisPlanStoreOptions {
@@ -114,7 +115,7 @@ export class RedisPlanStore implements PlanStore {
         ts: f.ts,
         type: f.type,
         task: f.task ?? null,
-        data: safeJson(f.data),
+        data: parseStoredJson(f.data),
       });
     });
   }
@@ -132,7 +133,7 @@ export class RedisPlanStore implements PlanStore {
   }
 
   async leaseHolder(name: string): Promise<LeaseHolder | undefined> {
-    const value = safeJson(await this.call(() => this.client.get(this.keys.lease(name))));
+    const value = parseStoredJson(await this.call(() => this.client.get(this.keys.lease(name))));
     return value && typeof value === 'object' ? (value as LeaseHolder) : undefined;
   }
 

@@ -1,17 +1,18 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { StoreError } from '../errors.js';
+import type Database from 'better-sqlite3';
+import { openSqlite, type SqliteSchema } from '../util/openSqlite.js';
+import { parseStoredJson } from '../util/storedJson.js';
 import type { PlanEvent } from './PlanEvent.js';
 import type { PlanDoc, PlanState, RunRecord } from './PlanState.js';
-import { parseStoredDoc, parseStoredEvent, parseStoredRun, safeJson } from './storedPlan.js';
+import { parseStoredDoc, parseStoredEvent, parseStoredRun } from './storedPlan.js';
 import type { LeaseHolder, PlanStore } from './types.js';
 
 // The plan tables live in the embedded store's database file, next to the jobs, with their own schema
 // version (plan_schema) so they never interfere with the job store's migrations.
-const PLAN_SCHEMA_VERSION = 1;
-const PLAN_MIGRATIONS: Record<number, string> = {
-  1: `
+const SCHEMA: SqliteSchema = {
+  name: 'plan',
+  versionTable: 'plan_schema',
+  migrations: [
+    `
     CREATE TABLE IF NOT EXISTS plans (
       name TEXT PRIMARY KEY,
       version INTEGER NOT NULL,
@@ -43,6 +44,7 @@ const PLAN_MIGRATIONS: Record<number, string> = {
       until INTEGER NOT NULL
     );
   `,
+  ],
 };
 
 /** Plans in the embedded store (one SQLite file shared by every Drover process on the machine). */
@@ -51,38 +53,7 @@ export class SqlitePlanStore implements PlanStore {
   private readonly db: Database.Database;
 
   constructor(readonly path: string) {
-    try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      this.db = new Database(path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 10000');
-      this.migrate();
-    } catch (err) {
-      throw new StoreError(`Cannot open the plan tables at ${path}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-  }
-
-  private migrate(): void {
-    this.db
-      .transaction(() => {
-        this.db.exec('CREATE TABLE IF NOT EXISTS plan_schema (version INTEGER NOT NULL)');
-        const row = this.db.prepare('SELECT version FROM plan_schema').get() as
-          | { version: number }
-          | undefined;
-        const current = row?.version ?? 0;
-        if (current > PLAN_SCHEMA_VERSION) {
-          throw new Error(
-            `plan schema ${current} is newer than this Drover (${PLAN_SCHEMA_VERSION}); upgrade Drover`,
-          );
-        }
-        for (let v = current + 1; v <= PLAN_SCHEMA_VERSION; v++) this.db.exec(PLAN_MIGRATIONS[v]!);
-        if (!row) this.db.prepare('INSERT INTO plan_schema (version) VALUES (?)').run(PLAN_SCHEMA_VERSION);
-        else this.db.prepare('UPDATE plan_schema SET version = ?').run(PLAN_SCHEMA_VERSION);
-      })
-      .immediate();
+    this.db = openSqlite(path, 'plan tables', SCHEMA);
   }
 
   async names(): Promise<string[]> {
@@ -163,7 +134,13 @@ export class SqlitePlanStore implements PlanStore {
       data: string;
     }[];
     return rows.map((r) =>
-      parseStoredEvent(name, { seq: r.seq, ts: r.ts, type: r.type, task: r.task, data: safeJson(r.data) }),
+      parseStoredEvent(name, {
+        seq: r.seq,
+        ts: r.ts,
+        type: r.type,
+        task: r.task,
+        data: parseStoredJson(r.data),
+      }),
     );
   }
 

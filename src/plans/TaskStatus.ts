@@ -1,15 +1,7 @@
 import { z } from 'zod';
+import { TASK_STATUSES } from './taskStatusList.js';
 
-/** A task's place on the board, in board order. */
-export const TASK_STATUSES = [
-  'backlog',
-  'ready',
-  'in_progress',
-  'in_review',
-  'needs_human',
-  'blocked',
-  'done',
-] as const;
+/** A task's place on the board. */
 export const TaskStatus = z.enum(TASK_STATUSES);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 

@@ -2,7 +2,7 @@ import { DroverError } from '../errors.js';
 import { newJobId } from '../jobs/ids.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
 import type { Emit } from './mutatePlan.js';
-import type { PlanState, RunRecord, TaskState } from './PlanState.js';
+import { dispatchingRun, type PlanState, type RunRecord, type TaskState } from './PlanState.js';
 import { activeRuns, block, byPriority, dependenciesDone, moveTask } from './planTasks.js';
 import { executorSpec, reviewerSpec } from './runSpecs.js';
 import { chooseBase } from './stacking.js';
@@ -120,24 +120,13 @@ function startReviewer(deps: OrchestratorDeps, plan: PlanState, task: TaskState,
 
 function newRun(plan: PlanState, task: TaskState, role: RunRecord['role'], spec: JobSpec): RunRecord {
   task.runSeq++;
-  const run: RunRecord = {
+  const run = dispatchingRun({
     jobId: newJobId(),
     task: task.id,
     role,
     seq: task.runSeq,
-    status: 'dispatching',
-    createdAt: new Date().toISOString(),
-    startedAt: null,
-    finishedAt: null,
-    classification: null,
-    errorKind: null,
-    errorMessage: null,
-    verdict: null,
-    costUsd: null,
-    prUrl: null,
-    watchdogAt: null,
     spec: spec as unknown as Record<string, unknown>,
-  };
+  });
   plan.runs.push(run);
   return run;
 }

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../test/support/redisServer.js';
 import { NotFoundError } from '../errors.js';
 import { createPlan, mutatePlan } from './mutatePlan.js';
-import type { PlanDoc, RunRecord } from './PlanState.js';
+import { PlanSettings } from './PlanFile.js';
+import { dispatchingRun, type PlanDoc, type RunRecord } from './PlanState.js';
 import { RedisPlanStore } from './RedisPlanStore.js';
 import { SqlitePlanStore } from './SqlitePlanStore.js';
 import type { PlanStore } from './types.js';
@@ -43,16 +44,7 @@ const doc = (name: string): PlanDoc => ({
   repo: '/srv/r.git',
   baseRef: null,
   defaults: {},
-  settings: {
-    maxExecutors: 3,
-    maxReviewers: 2,
-    readyBuffer: 2,
-    reviewCycles: 5,
-    retryCooldown: '15m',
-    watchdog: '15m',
-    autoPromote: true,
-    maxRetries: 3,
-  },
+  settings: PlanSettings.parse({}),
   paused: false,
   createdAt: now,
   updatedAt: now,
@@ -61,21 +53,7 @@ const doc = (name: string): PlanDoc => ({
   tasks: [],
 });
 const run = (jobId: string, extra: Partial<RunRecord> = {}): RunRecord => ({
-  jobId,
-  task: 'a',
-  role: 'executor',
-  seq: 1,
-  status: 'dispatching',
-  createdAt: now,
-  startedAt: null,
-  finishedAt: null,
-  classification: null,
-  errorKind: null,
-  errorMessage: null,
-  verdict: null,
-  costUsd: null,
-  prUrl: null,
-  watchdogAt: null,
+  ...dispatchingRun({ jobId, task: 'a', role: 'executor', seq: 1, createdAt: now }),
   ...extra,
 });
 

@@ -1,5 +1,6 @@
 import type { PlanDoc, PlanState, RunRecord, TaskState } from './PlanState.js';
-import { TASK_STATUSES, type TaskStatus } from './TaskStatus.js';
+import type { TaskStatus } from './TaskStatus.js';
+import { TASK_STATUSES } from './taskStatusList.js';
 import type { LeaseHolder } from './types.js';
 
 export type PlanStatus = 'active' | 'paused' | 'done';

@@ -1,4 +1,5 @@
 import { StoreError } from '../errors.js';
+import { parseStoredJson } from '../util/storedJson.js';
 import { PlanEvent } from './PlanEvent.js';
 import { PlanDoc, RunRecord } from './PlanState.js';
 
@@ -6,14 +7,14 @@ import { PlanDoc, RunRecord } from './PlanState.js';
 // fail clearly instead of steering the orchestrator.
 
 export function parseStoredDoc(name: string, json: string | null | undefined): PlanDoc {
-  const parsed = PlanDoc.safeParse(safeJson(json));
+  const parsed = PlanDoc.safeParse(parseStoredJson(json));
   if (!parsed.success)
     throw new StoreError(`Plan ${name} is unreadable in the store: ${parsed.error.message}`);
   return parsed.data;
 }
 
 export function parseStoredRun(name: string, json: string | null | undefined): RunRecord {
-  const parsed = RunRecord.safeParse(safeJson(json));
+  const parsed = RunRecord.safeParse(parseStoredJson(json));
   if (!parsed.success) {
     throw new StoreError(`A run of plan ${name} is unreadable in the store: ${parsed.error.message}`);
   }
@@ -26,13 +27,4 @@ export function parseStoredEvent(name: string, raw: unknown): PlanEvent {
     throw new StoreError(`An event of plan ${name} is unreadable in the store: ${parsed.error.message}`);
   }
   return parsed.data;
-}
-
-export function safeJson(json: string | null | undefined): unknown {
-  if (!json) return undefined;
-  try {
-    return JSON.parse(json);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpUrlProblem } from '../util/httpUrlProblem.js';
 
 /**
  * What the operator POSTs to /task: the task's name (a Kubernetes object name, also used in the
@@ -26,14 +27,9 @@ export const TaskAssignment = z.looseObject({
 export type TaskAssignment = z.infer<typeof TaskAssignment>;
 
 function apiUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute http(s) URL';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http(s) URL';
-  if (url.username || url.password) return 'must not carry credentials';
+  const problem = httpUrlProblem(value);
+  if (problem) return problem;
+  const url = new URL(value);
   if (url.search || url.hash) return 'must not have a query or fragment';
   return undefined;
 }

@@ -1,39 +1,31 @@
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DroverResult, spawnDrover } from '../support/drover.js';
-import { type BareRepo, commitLog, createBareRepo, readFileAtRef } from '../support/gitRepos.js';
-import { type RedisServer, startRedisServer } from '../support/redisServer.js';
+import { type BareRepo, commitLog, readFileAtRef } from '../support/gitRepos.js';
+import type { RedisServer } from '../support/redisServer.js';
+import { type RedisWorkersBed, startRedisWorkersBed } from '../support/redisWorkersBed.js';
 
 // Chaos, CI-sized: 40 jobs on Redis, 3 worker processes, 5 kill -9s of workers that are running jobs,
 // a Redis restart (with producers submitting through it) in the middle. Every job must end exactly once,
 // succeeded, with its whole output and no duplicate seq, and no workspace may be left once a runner
 // has swept. Every wait is a bounded poll; nothing is timed.
 
+let bed: RedisWorkersBed;
 let server: RedisServer;
 let raw: Redis;
 let repo: BareRepo;
 let tmp: string;
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
-  server = await startRedisServer({ persistent: true });
-  raw = new Redis(server.url, { protocol: 2, maxRetriesPerRequest: null });
-  raw.on('error', () => {}); // the server is restarted under it
-  repo = await createBareRepo();
-  tmp = await mkdtemp(join(tmpdir(), 'drover-chaos-'));
+  bed = await startRedisWorkersBed('drover-chaos-');
+  ({ server, raw, repo, tmp } = bed);
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  raw?.disconnect();
-  await server?.cleanup();
-  await repo?.cleanup();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await bed?.close();
 });
 
 const workDir = () => join(tmp, 'work');
@@ -58,8 +50,7 @@ function startWorker(prefix: string, id: string, extra: Record<string, string> =
     env: env(prefix, { DROVER_RUNNER_ID: id, ...extra }),
     timeoutMs: 170_000,
   });
-  children.add(worker.child);
-  void worker.done.then(() => children.delete(worker.child));
+  bed.track(worker);
   return { id, ...worker };
 }
 
@@ -79,10 +70,7 @@ const agentCmd = `for i in $(seq 1 ${LINES}); do echo "line $i"; sleep 0.04; don
 const spec = (branch: string) =>
   JSON.stringify({ repo: repo.bareDir, prompt: 'chaos', agent: 'command', agentCmd, branch });
 
-async function output(prefix: string, id: string) {
-  const entries = await raw.xrange(`${prefix}job:${id}:output`, '-', '+');
-  return entries.map(([, f]) => Object.fromEntries(f.flatMap((_, i) => (i % 2 ? [] : [[f[i]!, f[i + 1]!]]))));
-}
+const output = (prefix: string, id: string) => bed.output(prefix, id);
 
 const workspaces = async () =>
   (await readdir(workDir()).catch(() => [] as string[])).filter((n) => !n.startsWith('.spares'));

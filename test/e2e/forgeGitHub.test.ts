@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrover } from '../support/drover.js';
 import { type ServeHandle, startServe, TEST_TOKEN } from '../support/droverServer.js';
-import { type FakeGitHub, type FakeIssue, startFakeGitHub } from '../support/fakeGitHub.js';
+import { type FakeGitHub, type FakeIssue, type FakePull, startFakeGitHub } from '../support/fakeGitHub.js';
 import {
   api,
   credentialOf,
@@ -104,6 +104,11 @@ const droverComments = (issue: number) =>
 const send = (event: string, payload: unknown, delivery?: string) =>
   postGitHub(serve.url, { event, payload, secret: SECRET, ...(delivery ? { delivery } : {}) });
 const common = () => ({ cloneUrl, installationId: INSTALLATION });
+/** `user` comments `body` on the issue or PR: Drover's answer to the webhook. */
+const commentOn = (on: FakeIssue | FakePull, body: string, user: string) => {
+  const comment = github.addComment(on.number, { body, user });
+  return send('issue_comment', issueCommentPayload(github, { ...common(), on, comment }));
+};
 const jobExists = async (id: string) =>
   (await fetch(`${serve.url}/api/jobs/${id}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).ok;
 
@@ -287,11 +292,7 @@ describe('@drover on GitHub', () => {
       base: 'main',
       user: { login: 'bob' },
     });
-    const c = github.addComment(human.number, { body: '@drover please add a test for this', user: 'bob' });
-    const res = await send(
-      'issue_comment',
-      issueCommentPayload(github, { ...common(), on: human, comment: c }),
-    );
+    const res = await commentOn(human, '@drover please add a test for this', 'bob');
     expect(res.body).toMatchObject({ status: 'queued', branch: 'feature/tidy' });
     const job = await waitForJob(serve.url, String(res.body.jobId));
     expect(job).toMatchObject({ status: 'succeeded', branch: 'feature/tidy', prUrl: null });
@@ -309,11 +310,7 @@ describe('@drover on GitHub', () => {
 
   it('a failed job: the comment says why in one sentence, with the end of the output', async () => {
     const failing = github.addIssue({ title: 'Break it', body: 'please', user: 'alice' });
-    const c = github.addComment(failing.number, { body: '@drover FAILNOW', user: 'alice' });
-    const res = await send(
-      'issue_comment',
-      issueCommentPayload(github, { ...common(), on: failing, comment: c }),
-    );
+    const res = await commentOn(failing, '@drover FAILNOW', 'alice');
     const job = await waitForJob(serve.url, String(res.body.jobId));
     expect(job).toMatchObject({ status: 'failed', errorKind: 'agent_exit', prUrl: null });
     const report = await waitFor(
@@ -371,10 +368,7 @@ describe('@drover on GitHub', () => {
 
   it('a reader gets no job and one polite reply, however often they ask', async () => {
     const before = await jobCount(serve.url);
-    const ask = async () => {
-      const c = github.addComment(issue.number, { body: '@drover please fix this', user: 'rita' });
-      return send('issue_comment', issueCommentPayload(github, { ...common(), on: issue, comment: c }));
-    };
+    const ask = () => commentOn(issue, '@drover please fix this', 'rita');
     const one = await ask();
     expect(one.body).toMatchObject({ status: 'refused', replied: true });
     const two = await ask();
@@ -398,11 +392,7 @@ describe('@drover on GitHub', () => {
       headRepo: 'mallory/app',
       user: { login: 'mallory' },
     });
-    const c = github.addComment(fork.number, { body: '@drover finish this please', user: 'alice' });
-    const res = await send(
-      'issue_comment',
-      issueCommentPayload(github, { ...common(), on: fork, comment: c }),
-    );
+    const res = await commentOn(fork, '@drover finish this please', 'alice');
     expect(res.body).toMatchObject({ status: 'refused' });
     const reply = await waitFor(
       () => droverComments(fork.number).find((x) => x.body.includes('fork')),
@@ -585,11 +575,7 @@ describe('@drover on GitHub', () => {
       'the first job to run',
     );
 
-    const c = github.addComment(labeled.number, { body: '@drover also add a test', user: 'bob' });
-    const res2 = await send(
-      'issue_comment',
-      issueCommentPayload(github, { ...common(), on: labeled, comment: c }),
-    );
+    const res2 = await commentOn(labeled, '@drover also add a test', 'bob');
     expect(res2.body).toMatchObject({ status: 'waiting', ahead: 1 });
     const id2 = String(res2.body.jobId);
     const waiting = await waitFor(

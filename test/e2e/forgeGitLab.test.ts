@@ -179,33 +179,26 @@ describe('@drover on GitLab', () => {
       description: 'Write CHANGELOG.md',
       author: 'bob',
     });
-    const res = await send(
-      'Issue Hook',
-      issueHookPayload(gitlab, {
-        gitHttpUrl,
-        issue: labeled,
-        user: 'bob',
-        action: 'update',
-        labelsBefore: ['bug'],
-        labelsAfter: ['bug', 'drover'],
-      }),
-    );
+    /** Bob updates the issue's labels from `labelsBefore` to `labelsAfter`. */
+    const relabel = (labelsBefore: string[], labelsAfter: string[]) =>
+      send(
+        'Issue Hook',
+        issueHookPayload(gitlab, {
+          gitHttpUrl,
+          issue: labeled,
+          user: 'bob',
+          action: 'update',
+          labelsBefore,
+          labelsAfter,
+        }),
+      );
+    const res = await relabel(['bug'], ['bug', 'drover']);
     expect(res.body).toMatchObject({ status: 'queued', branch: `drover/issue-${labeled.iid}` });
     const job = await waitForJob(serve.url, String(res.body.jobId));
     expect(job.status).toBe('succeeded');
     expect(gitlab.awards.some((a) => a.on === 'Issue' && a.iid === labeled.iid)).toBe(true);
     // A later update that keeps the label does not trigger again.
-    const again = await send(
-      'Issue Hook',
-      issueHookPayload(gitlab, {
-        gitHttpUrl,
-        issue: labeled,
-        user: 'bob',
-        action: 'update',
-        labelsBefore: ['drover'],
-        labelsAfter: ['drover'],
-      }),
-    );
+    const again = await relabel(['drover'], ['drover']);
     expect(again.body).toMatchObject({ status: 'ignored' });
   });
 

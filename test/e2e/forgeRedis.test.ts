@@ -101,17 +101,18 @@ function startServeRedis(): Promise<ServeHandle> {
 const droverComments = (issue: number) =>
   github.comments.filter((c) => c.issue === issue && c.user.login === APP_LOGIN);
 
+/** A new issue by alice and her comment asking Drover, sent as a webhook: the issue, payload and answer. */
+async function askOnNewIssue(title: string, body: string, ask: string) {
+  const issue = github.addIssue({ title, body, user: 'alice' });
+  const comment = github.addComment(issue.number, { body: ask, user: 'alice' });
+  const payload = issueCommentPayload(github, { cloneUrl, installationId: INSTALLATION, on: issue, comment });
+  const res = await postGitHub(serve.url, { event: 'issue_comment', payload, secret: SECRET });
+  return { issue, payload, res };
+}
+
 describe('@drover on the Redis backend', () => {
   it('the webhook goes to serve, the job to a worker elsewhere, the report back to the same comment', async () => {
-    const issue = github.addIssue({ title: 'Bump the version', body: 'to 1.2.0', user: 'alice' });
-    const comment = github.addComment(issue.number, { body: '@drover bump it', user: 'alice' });
-    const payload = issueCommentPayload(github, {
-      cloneUrl,
-      installationId: INSTALLATION,
-      on: issue,
-      comment,
-    });
-    const res = await postGitHub(serve.url, { event: 'issue_comment', payload, secret: SECRET });
+    const { issue, payload, res } = await askOnNewIssue('Bump the version', 'to 1.2.0', '@drover bump it');
     expect(res.body).toMatchObject({ status: 'queued' });
     const job = await waitForJob(serve.url, String(res.body.jobId));
     expect(job, job.errorMessage ?? '').toMatchObject({
@@ -157,15 +158,7 @@ describe('@drover on the Redis backend', () => {
   });
 
   it('a serve restarted while the job runs still reports it, once', async () => {
-    const issue = github.addIssue({ title: 'Slow one', body: 'HOLD please', user: 'alice' });
-    const comment = github.addComment(issue.number, { body: '@drover do the slow one', user: 'alice' });
-    const payload = issueCommentPayload(github, {
-      cloneUrl,
-      installationId: INSTALLATION,
-      on: issue,
-      comment,
-    });
-    const res = await postGitHub(serve.url, { event: 'issue_comment', payload, secret: SECRET });
+    const { issue, res } = await askOnNewIssue('Slow one', 'HOLD please', '@drover do the slow one');
     const jobId = String(res.body.jobId);
     await waitFor(
       async () => (await raw.hget(`${PREFIX}job:${jobId}`, 'status')) === 'running',

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenLoopback } from './listenLoopback.js';
+import { readRequestBody } from './readRequest.js';
 
 // A stand-in for a Kubernetes control plane's internal task API (Shepherd's wire format), as the task
 // runner sees it at `apiURL`:
@@ -72,7 +73,7 @@ export async function startFakeControlPlane(): Promise<FakeControlPlane> {
     close: async () => {},
   };
 
-  const answer = (req: IncomingMessage, raw: string): { status: number; body: unknown } | 'drop' => {
+  const answer = (req: IncomingMessage, body: unknown): { status: number; body: unknown } | 'drop' => {
     const m = /^\/api\/v1\/tasks\/([^/]+)\/(data|token|status|events)$/.exec(
       new URL(req.url ?? '/', 'http://x').pathname,
     );
@@ -81,12 +82,6 @@ export async function startFakeControlPlane(): Promise<FakeControlPlane> {
     const route = m[2]!;
     const method = req.method ?? 'GET';
     const contentType = req.headers['content-type'];
-    let body: unknown;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      body = raw;
-    }
     const call: ControlPlaneCall = {
       method,
       taskId,
@@ -159,17 +154,19 @@ export async function startFakeControlPlane(): Promise<FakeControlPlane> {
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const result = answer(req, Buffer.concat(chunks).toString('utf8'));
-      if (result === 'drop') {
-        req.socket.destroy();
-        return;
-      }
-      res.writeHead(result.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(result.body));
-    });
+    void readRequestBody(req).then(
+      (body) => {
+        const result = answer(req, body);
+        if (result === 'drop') {
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(result.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(result.body));
+      },
+      // A request cut off mid-body gets no answer.
+      () => req.socket.destroy(),
+    );
   });
   const { url, close } = await listenLoopback(server);
   plane.url = url;

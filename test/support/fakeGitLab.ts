@@ -24,6 +24,13 @@ export interface FakeMergeRequest {
   source_project_id?: number;
 }
 
+/** A diff discussion to open on a merge request: its first note's body and author. */
+export type DiscussionInput = Omit<FakeDiscussion, 'id' | 'mr' | 'notes' | 'resolved'> & {
+  body: string;
+  author: string;
+  resolved?: boolean;
+};
+
 export interface FakeGitLabIssue {
   iid: number;
   title: string;
@@ -77,14 +84,7 @@ export interface FakeGitLab extends FakeForge {
   addIssue(input: { title: string; description?: string; author: string }): FakeGitLabIssue;
   addNote(noteable: 'Issue' | 'MergeRequest', iid: number, input: { body: string; author: string }): FakeNote;
   addMergeRequest(input: Omit<FakeMergeRequest, 'iid' | 'state'>): FakeMergeRequest;
-  addDiscussion(
-    mr: number,
-    input: Omit<FakeDiscussion, 'id' | 'mr' | 'notes' | 'resolved'> & {
-      body: string;
-      author: string;
-      resolved?: boolean;
-    },
-  ): FakeDiscussion;
+  addDiscussion(mr: number, input: DiscussionInput): FakeDiscussion;
   /** The project as hooks carry it. */
   projectPayload(gitHttpUrl: string): Record<string, unknown>;
   userPayload(username: string): Record<string, unknown>;
@@ -364,14 +364,7 @@ export async function startFakeGitLab(opts: {
       mergeRequests.push(mr);
       return mr;
     },
-    addDiscussion(
-      mr: number,
-      input: Omit<FakeDiscussion, 'id' | 'mr' | 'notes' | 'resolved'> & {
-        body: string;
-        author: string;
-        resolved?: boolean;
-      },
-    ) {
+    addDiscussion(mr: number, input: DiscussionInput) {
       const d: FakeDiscussion = {
         id: `d${nextNoteId}`,
         mr,

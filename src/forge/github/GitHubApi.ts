@@ -1,6 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { ForgeApiError } from '../../errors.js';
+import { PAGE_SIZE, readPages } from '../readPages.js';
 import type {
   ForgeApi,
   ForgeRepo,
@@ -47,7 +48,6 @@ const ReviewCommentPayload = z.object({
 });
 const IssueCommentPayload = z.object({ body: z.string().nullish(), user: Login.nullish() });
 
-const MAX_PAGES = 3;
 const WRITE_ROLES = new Set(['admin', 'maintain', 'write']);
 
 /** GitHub (and GitHub Enterprise) through @octokit/rest, as a GitHub App installation or with a token. */
@@ -241,18 +241,16 @@ export class GitHubApi implements ForgeApi {
     });
   }
 
-  /** Up to MAX_PAGES pages of 100 items. */
   private async pages(repo: ForgeRepo, route: string, params: Record<string, unknown>): Promise<unknown[]> {
     const gh = await this.client(repo);
-    const out: unknown[] = [];
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const { data } = await githubCall(`reading ${route.split(' ')[1]} of ${repo.path}`, () =>
-        gh.request(route, { ...this.parts(repo), ...params, per_page: 100, page, request: requestOptions() }),
+    const what = `reading ${route.split(' ')[1]} of ${repo.path}`;
+    const query = { ...this.parts(repo), ...params, per_page: PAGE_SIZE };
+    const readPage = async (page: number) => {
+      const { data } = await githubCall(what, () =>
+        gh.request(route, { ...query, page, request: requestOptions() }),
       );
-      if (!Array.isArray(data)) throw new ForgeApiError(`GitHub: ${route} did not return a list`);
-      out.push(...data);
-      if (data.length < 100) break;
-    }
-    return out;
+      return data;
+    };
+    return readPages(readPage, () => new ForgeApiError(`GitHub: ${route} did not return a list`));
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isDroverComment, mentions } from '../mention.js';
 import { parsePayload } from '../parsePayload.js';
-import type { ForgeUser, ParsedWebhook, Trigger } from '../types.js';
+import type { ForgeUser, ParsedWebhook, ReactionTarget, ThreadKind, ThreadRef, Trigger } from '../types.js';
 
 // The fields Drover reads from GitHub's webhook payloads (the rest is ignored: real ones are large).
 
@@ -47,16 +47,7 @@ const Common = {
 
 const IssueCommentEvent = z.object({ ...Common, issue: Issue, comment: Comment });
 const IssuesEvent = z.object({ ...Common, issue: Issue, label: z.object({ name: z.string() }).nullish() });
-const ReviewEvent = z.object({
-  ...Common,
-  review: z.object({
-    id: z.number().int().positive(),
-    body: Body,
-    html_url: z.string().max(2048).optional(),
-    user: User,
-  }),
-  pull_request: PullRequest,
-});
+const ReviewEvent = z.object({ ...Common, review: Comment, pull_request: PullRequest });
 const ReviewCommentEvent = z.object({ ...Common, comment: Comment, pull_request: PullRequest });
 
 export const GITHUB_EVENTS = [
@@ -96,25 +87,6 @@ export function parseGitHubEvent(
     cloneUrl: p.repository.clone_url,
   });
 
-  if (event === 'issue_comment') {
-    const p = parsePayload(IssueCommentEvent, payload, event);
-    if (p.action !== 'created') return ignoreAction('comment', p.action);
-    const body = p.comment.body ?? '';
-    const skip = commentSkip(body, words);
-    if (skip) return { type: 'ignore', reason: skip };
-    const thread = {
-      kind: p.issue.pull_request ? ('pr' as const) : ('issue' as const),
-      number: p.issue.number,
-    };
-    return trigger({
-      ...base(p),
-      thread: { ...thread, title: p.issue.title, body: p.issue.body ?? '', url: p.issue.html_url },
-      actor: user(p.comment.user),
-      via: 'comment',
-      comment: { id: String(p.comment.id), body, ...(p.comment.html_url ? { url: p.comment.html_url } : {}) },
-      reactTo: { type: 'comment', thread, commentId: String(p.comment.id) },
-    });
-  }
   if (event === 'issues') {
     const p = parsePayload(IssuesEvent, payload, event);
     const thread = { kind: 'issue' as const, number: p.issue.number };
@@ -133,53 +105,71 @@ export function parseGitHubEvent(
     }
     return trigger({
       ...base(p),
-      thread: { ...thread, title: p.issue.title, body: p.issue.body ?? '', url: p.issue.html_url },
+      thread: details(thread, p.issue),
       actor: user(p.sender),
       via: labeled ? 'label' : 'opened',
       reactTo: { type: 'thread', thread },
     });
   }
-  if (event === 'pull_request_review') {
-    const p = parsePayload(ReviewEvent, payload, event);
-    if (p.action !== 'submitted') return ignoreAction('review', p.action);
-    const body = p.review.body ?? '';
-    const skip = commentSkip(body, words);
-    if (skip) return { type: 'ignore', reason: skip };
-    const thread = { kind: 'pr' as const, number: p.pull_request.number };
-    return trigger({
-      ...base(p),
-      thread: {
-        ...thread,
-        title: p.pull_request.title,
-        body: p.pull_request.body ?? '',
-        url: p.pull_request.html_url,
-      },
-      actor: user(p.review.user),
-      via: 'review',
-      comment: { id: String(p.review.id), body, ...(p.review.html_url ? { url: p.review.html_url } : {}) },
-      // Reviews take no reactions: the 👀 goes on the pull request.
-      reactTo: { type: 'thread', thread },
-    });
-  }
-  const p = parsePayload(ReviewCommentEvent, payload, event);
-  if (p.action !== 'created') return ignoreAction('review comment', p.action);
-  const body = p.comment.body ?? '';
+  const c = commentEvent(event, payload);
+  if (c.p.action !== c.action) return ignoreAction(c.what, c.p.action);
+  const body = c.comment.body ?? '';
   const skip = commentSkip(body, words);
   if (skip) return { type: 'ignore', reason: skip };
-  const thread = { kind: 'pr' as const, number: p.pull_request.number };
+  const thread = { kind: c.kind, number: c.item.number };
+  const commentId = String(c.comment.id);
   return trigger({
-    ...base(p),
-    thread: {
-      ...thread,
-      title: p.pull_request.title,
-      body: p.pull_request.body ?? '',
-      url: p.pull_request.html_url,
-    },
-    actor: user(p.comment.user),
-    via: 'review_comment',
-    comment: { id: String(p.comment.id), body, ...(p.comment.html_url ? { url: p.comment.html_url } : {}) },
-    reactTo: { type: 'review_comment', thread, commentId: String(p.comment.id) },
+    ...base(c.p),
+    thread: details(thread, c.item),
+    actor: user(c.comment.user),
+    via: c.via,
+    comment: { id: commentId, body, ...(c.comment.html_url ? { url: c.comment.html_url } : {}) },
+    reactTo: c.reactOn === 'thread' ? { type: 'thread', thread } : { type: c.reactOn, thread, commentId },
   });
+}
+
+/** An event whose trigger is a comment-like text: an issue/PR comment, a review, a review comment. */
+interface CommentEvent extends CommentKind {
+  p: z.infer<z.ZodObject<typeof Common>>;
+  kind: ThreadKind;
+  item: z.infer<typeof PullRequest>;
+  comment: z.infer<typeof Comment>;
+}
+
+interface CommentKind {
+  /** The only action that triggers (a new one). */
+  action: string;
+  what: string;
+  via: Trigger['via'];
+  reactOn: ReactionTarget['type'];
+}
+
+const ISSUE_COMMENT: CommentKind = { action: 'created', what: 'comment', via: 'comment', reactOn: 'comment' };
+// Reviews take no reactions: the 👀 goes on the pull request.
+const REVIEW: CommentKind = { action: 'submitted', what: 'review', via: 'review', reactOn: 'thread' };
+const REVIEW_COMMENT: CommentKind = {
+  action: 'created',
+  what: 'review comment',
+  via: 'review_comment',
+  reactOn: 'review_comment',
+};
+
+function commentEvent(event: string, payload: unknown): CommentEvent {
+  if (event === 'issue_comment') {
+    const p = parsePayload(IssueCommentEvent, payload, event);
+    const kind = p.issue.pull_request ? 'pr' : 'issue';
+    return { ...ISSUE_COMMENT, p, kind, item: p.issue, comment: p.comment };
+  }
+  if (event === 'pull_request_review') {
+    const p = parsePayload(ReviewEvent, payload, event);
+    return { ...REVIEW, p, kind: 'pr', item: p.pull_request, comment: p.review };
+  }
+  const p = parsePayload(ReviewCommentEvent, payload, event);
+  return { ...REVIEW_COMMENT, p, kind: 'pr', item: p.pull_request, comment: p.comment };
+}
+
+function details(thread: ThreadRef, item: z.infer<typeof PullRequest>): Trigger['thread'] {
+  return { ...thread, title: item.title, body: item.body ?? '', url: item.html_url };
 }
 
 function trigger(t: Trigger): ParsedWebhook {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { gitlabRequest } from '../../delivery/gitlab/gitlabRequest.js';
 import { ForgeApiError } from '../../errors.js';
 import { FORGE_REQUEST_TIMEOUT_MS } from '../github/octokitClient.js';
+import { PAGE_SIZE, readPages } from '../readPages.js';
 import type {
   ForgeApi,
   ForgeRepo,
@@ -52,7 +54,6 @@ const MergeRequest = z.object({
 /** Developer (30) and above may push: the same bar as GitHub's write permission. */
 const DEVELOPER = 30;
 const REPORTER = 20;
-const MAX_PAGES = 3;
 
 /** GitLab (gitlab.com or self-managed) through REST v4 with `PRIVATE-TOKEN`. */
 export class GitLabApi implements ForgeApi {
@@ -189,53 +190,32 @@ export class GitLabApi implements ForgeApi {
     });
   }
 
-  private async pages(path: string, what: string): Promise<unknown[]> {
-    const out: unknown[] = [];
+  private pages(path: string, what: string): Promise<unknown[]> {
     const sep = path.includes('?') ? '&' : '?';
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const data = await this.request('GET', `${path}${sep}per_page=100&page=${page}`, undefined, what);
-      if (!Array.isArray(data)) throw new ForgeApiError(`GitLab: ${what} did not return a list`);
-      out.push(...data);
-      if (data.length < 100) break;
-    }
-    return out;
+    return readPages(
+      (page) => this.request('GET', `${path}${sep}per_page=${PAGE_SIZE}&page=${page}`, undefined, what),
+      () => new ForgeApiError(`GitLab: ${what} did not return a list`),
+    );
   }
 
-  private async request(method: string, path: string, body: unknown, what: string): Promise<unknown> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.opts.apiUrl}${path}`, {
+  private request(method: string, path: string, body: unknown, what: string): Promise<unknown> {
+    return gitlabRequest(
+      {
         method,
-        headers: {
-          'PRIVATE-TOKEN': this.opts.token,
-          accept: 'application/json',
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
+        url: `${this.opts.apiUrl}${path}`,
+        token: this.opts.token,
+        body,
         signal: AbortSignal.timeout(FORGE_REQUEST_TIMEOUT_MS),
-      });
-    } catch (err) {
-      throw new ForgeApiError(`GitLab: ${what} failed (${(err as Error).message})`, undefined, {
-        cause: err,
-      });
-    }
-    const text = await res.text();
-    let data: unknown;
-    try {
-      data = text ? JSON.parse(text) : undefined;
-    } catch {
-      data = undefined;
-    }
-    if (!res.ok) {
-      const message =
-        (data as { message?: unknown; error?: unknown } | undefined)?.message ??
-        (data as { error?: unknown } | undefined)?.error;
-      const detail =
-        message === undefined
-          ? ''
-          : `: ${(typeof message === 'string' ? message : JSON.stringify(message)).slice(0, 200)}`;
-      throw new ForgeApiError(`GitLab: ${what} failed (HTTP ${res.status}${detail})`, res.status);
-    }
-    return data;
+      },
+      {
+        unreachable: (err) =>
+          new ForgeApiError(`GitLab: ${what} failed (${err.message})`, undefined, { cause: err }),
+        refused: (status, message) =>
+          new ForgeApiError(
+            `GitLab: ${what} failed (HTTP ${status}${message === undefined ? '' : `: ${message.slice(0, 200)}`})`,
+            status,
+          ),
+      },
+    );
   }
 }

@@ -1,13 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { StoreError } from '../../errors.js';
+import type Database from 'better-sqlite3';
+import { openSqlite, type SqliteSchema } from '../../util/openSqlite.js';
 import { type ForgeTask, parseStoredTask } from '../ForgeTask.js';
 import type { ForgeState } from '../types.js';
 
 /** Schema of forge.db, with its own user_version (the jobs database is not touched). */
-const MIGRATIONS: Record<number, string> = {
-  1: `
+const SCHEMA: SqliteSchema = {
+  name: 'forge',
+  migrations: [
+    `
     CREATE TABLE seen (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE tasks (
       id TEXT PRIMARY KEY,
@@ -21,8 +21,8 @@ const MIGRATIONS: Record<number, string> = {
     CREATE TABLE lanes (seq INTEGER PRIMARY KEY AUTOINCREMENT, lane TEXT NOT NULL, task_id TEXT NOT NULL UNIQUE);
     CREATE INDEX lanes_lane ON lanes (lane, seq);
   `,
+  ],
 };
-const SCHEMA_VERSION = 1;
 /** Closed tasks are kept this long (for a late redelivery or a look at the database), then pruned. */
 const KEEP_CLOSED_MS = 30 * 24 * 3600_000;
 
@@ -36,31 +36,7 @@ export class SqliteForgeState implements ForgeState {
   private writes = 0;
 
   constructor(readonly path: string) {
-    try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      this.db = new Database(path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 10000');
-      const current = this.db.pragma('user_version', { simple: true }) as number;
-      if (current > SCHEMA_VERSION) {
-        throw new Error(
-          `forge schema ${current} is newer than this Drover (${SCHEMA_VERSION}); upgrade Drover`,
-        );
-      }
-      for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
-        this.db
-          .transaction(() => {
-            this.db.exec(MIGRATIONS[v]!);
-            this.db.pragma(`user_version = ${v}`);
-          })
-          .immediate();
-      }
-    } catch (err) {
-      throw new StoreError(`Cannot open the forge state at ${path}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    this.db = openSqlite(path, 'forge state', SCHEMA);
   }
 
   async firstSeen(key: string, ttlMs: number): Promise<boolean> {

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../../api/ApiDeps.js';
-import { LastEventId, parseRequest } from '../../api/schemas.js';
-import { SECURITY_HEADERS } from '../../api/securityHeaders.js';
-import { SseConnection } from '../../api/sse.js';
+import { parseRequest } from '../../api/schemas.js';
+import { resumeAfter, serveEventStream } from '../../api/serveEventStream.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { assertLocalRepoAllowed } from '../../jobs/localRepoAccess.js';
 import { applyPlan } from '../applyPlan.js';
@@ -11,7 +10,7 @@ import { approveTask, promoteTask, retryTask, reworkTask, setPaused } from '../p
 import { planSummary, planView } from '../planView.js';
 import { runKickoff } from './kickoffRoute.js';
 import type { PlanRoutesOptions } from './PlanRoutesOptions.js';
-import { LedgerQuery, PlanEventsQuery, PlanParams, ReworkBody, TaskParams } from './planSchemas.js';
+import { LedgerQuery, PlanParams, ReworkBody, TaskParams } from './planSchemas.js';
 import { streamPlanEvents } from './streamPlanEvents.js';
 
 /** The plans' HTTP API under /api/plans (same auth as the rest of /api); see the OpenAPI document. */
@@ -95,32 +94,16 @@ export function planRoutes(opts: PlanRoutesOptions): (app: FastifyInstance, deps
 
     app.get('/api/plans/:name/events', { exposeHeadRoute: false }, async (request, reply) => {
       const { name } = parseRequest(PlanParams, request.params, 'path');
-      const query = parseRequest(PlanEventsQuery, request.query, 'query');
-      const header = request.headers['last-event-id'];
-      const after =
-        header !== undefined && String(header).trim() !== ''
-          ? parseRequest(LastEventId, String(header).trim(), 'Last-Event-ID')
-          : (query.after ?? 0);
+      const after = resumeAfter(request);
       await mustGet(name);
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        ...SECURITY_HEADERS,
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-request-id': String(request.id),
-      });
-      const conn = new SseConnection(reply.raw, deps.sse.heartbeatMs);
-      deps.sse.open.add(conn);
-      try {
-        await streamPlanEvents(conn, plans, name, after, { pollMs: Math.max(deps.sse.pollMs, 250) });
-      } catch (err) {
-        if (!conn.closed) request.log.warn({ err, plan: name }, 'plan event stream failed');
-      } finally {
-        conn.close();
-        deps.sse.open.delete(conn);
-      }
+      const pollMs = Math.max(deps.sse.pollMs, 250);
+      await serveEventStream(
+        request,
+        reply,
+        deps,
+        (conn) => streamPlanEvents(conn, plans, name, after, { pollMs }),
+        { message: 'plan event stream failed', logFields: { plan: name } },
+      );
     });
   };
 }

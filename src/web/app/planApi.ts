@@ -1,22 +1,16 @@
-// The dashboard's client of the plans API. Types are the server's (type imports, erased from the bundle).
+// The dashboard's client of the plans API. Types are the server's (type imports, erased from the bundle);
+// the status list comes from a module without zod.
 import type { PlanEvent } from '../../plans/PlanEvent.js';
 import type { PlanSummary, PlanView, RunView, TaskView } from '../../plans/planView.js';
 import type { TaskStatus } from '../../plans/TaskStatus.js';
-import { api, authHeaders, noteUnauthorized } from './api';
-import { readEvents } from './sse';
+import { TASK_STATUSES } from '../../plans/taskStatusList.js';
+import { api } from './api';
+import { followStream, type StreamState } from './sse';
 
 export type { PlanEvent, PlanSummary, PlanView, RunView, TaskStatus, TaskView };
 
-/** Board columns, in order (a copy of the server's list: its module would bring zod into the bundle). */
-export const COLUMNS = [
-  'backlog',
-  'ready',
-  'in_progress',
-  'in_review',
-  'needs_human',
-  'blocked',
-  'done',
-] as const satisfies readonly TaskStatus[];
+/** Board columns, in order: the task statuses. */
+export const COLUMNS = TASK_STATUSES;
 
 const path = (name: string) => `/api/plans/${encodeURIComponent(name)}`;
 const taskPath = (name: string, task: string, action: string) =>
@@ -38,43 +32,17 @@ export const setPlanPaused = (name: string, paused: boolean) =>
 export interface PlanFollowHandlers {
   onEvent(event: PlanEvent): void;
   onPlan(plan: PlanView): void;
-  onState?(state: 'live' | 'reconnecting' | 'unauthorized'): void;
+  onState?(state: StreamState): void;
 }
 
-/**
- * Follows a plan's ledger over SSE (fetch, so the token stays in a header) and resumes after a drop
- * with Last-Event-ID. Returns a function that stops following.
- */
+/** Follows a plan's ledger and board as long as it is open (a plan's stream has no end). */
 export function followPlan(name: string, handlers: PlanFollowHandlers): () => void {
-  const controller = new AbortController();
-  let lastId = '0';
-  const run = async () => {
-    for (let attempt = 0; !controller.signal.aborted; attempt++) {
-      try {
-        const res = await fetch(`${path(name)}/events`, {
-          headers: { ...authHeaders(), accept: 'text/event-stream', 'last-event-id': lastId },
-          signal: controller.signal,
-        });
-        noteUnauthorized(res.status === 401);
-        if (res.status === 401) {
-          handlers.onState?.('unauthorized');
-          return;
-        }
-        if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
-        attempt = 0;
-        handlers.onState?.('live');
-        await readEvents(res.body, (m) => {
-          if (m.event === 'plan') return handlers.onPlan(JSON.parse(m.data) as PlanView);
-          if (m.id !== undefined) lastId = m.id;
-          handlers.onEvent(JSON.parse(m.data) as PlanEvent);
-        });
-      } catch {
-        if (controller.signal.aborted) return;
-      }
-      handlers.onState?.('reconnecting');
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** Math.min(attempt, 4))));
-    }
-  };
-  void run();
-  return () => controller.abort();
+  return followStream(`${path(name)}/events`, {
+    onMessage(m) {
+      if (m.event === 'plan') handlers.onPlan(JSON.parse(m.data) as PlanView);
+      else handlers.onEvent(JSON.parse(m.data) as PlanEvent);
+      return false;
+    },
+    onState: handlers.onState,
+  });
 }

@@ -56,7 +56,6 @@ export function isAnthropicMainRequest(body: unknown): boolean {
 
 export async function startAnthropicServer(script: Script<AnthropicTurn>): Promise<AnthropicServer> {
   const cursor = new ScriptCursor(script);
-  const requests: unknown[] = [];
   const server = await listen((_req, res, record) => {
     const { method, path } = record;
     if (method === 'HEAD' || (method === 'GET' && path === '/api/hello')) {
@@ -77,9 +76,7 @@ export async function startAnthropicServer(script: Script<AnthropicTurn>): Promi
         record.usage = reply(res, stream, model, { text: sideReplyText(body) });
         return;
       }
-      record.main = true;
-      requests.push(record.body);
-      record.usage = reply(res, stream, model, withCwd(cursor.next() ?? { text: 'done' }, body));
+      record.usage = reply(res, stream, model, withCwd(cursor.take(record) ?? { text: 'done' }, body));
       return;
     }
     sendJson(res, 404, {
@@ -87,7 +84,7 @@ export async function startAnthropicServer(script: Script<AnthropicTurn>): Promi
       error: { type: 'not_found_error', message: `no route ${method} ${path}` },
     });
   });
-  return { ...server, requests, turnsServed: () => cursor.served };
+  return { ...server, requests: cursor.requests, turnsServed: () => cursor.served };
 }
 
 // Title generation asks for JSON ({"title": ...}); anything else just needs some short text.

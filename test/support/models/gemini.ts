@@ -51,7 +51,6 @@ export function isGeminiMainRequest(body: unknown): boolean {
 
 export async function startGeminiServer(script: Script<GeminiTurn>): Promise<GeminiServer> {
   const cursor = new ScriptCursor(script);
-  const requests: unknown[] = [];
   const server = await listen((_req, res, record) => {
     const { method, path } = record;
     // Paths look like /v1beta/models/gemini-2.5-pro:streamGenerateContent.
@@ -71,9 +70,7 @@ export async function startGeminiServer(script: Script<GeminiTurn>): Promise<Gem
           record.usage = reply(res, stream, model, { text: sideReplyText(record.body) });
           return;
         }
-        record.main = true;
-        requests.push(record.body);
-        record.usage = reply(res, stream, model, cursor.next() ?? { text: 'done' });
+        record.usage = reply(res, stream, model, cursor.take(record) ?? { text: 'done' });
         return;
       }
     }
@@ -83,7 +80,7 @@ export async function startGeminiServer(script: Script<GeminiTurn>): Promise<Gem
     }
     sendJson(res, 404, { error: { code: 404, message: `no route ${method} ${path}`, status: 'NOT_FOUND' } });
   });
-  return { ...server, requests, turnsServed: () => cursor.served };
+  return { ...server, requests: cursor.requests, turnsServed: () => cursor.served };
 }
 
 // Helper calls that ask for JSON get an object filled from their response schema: the router's

@@ -33,7 +33,6 @@ const DEFAULT_USAGE = { prompt_tokens: 900, completion_tokens: 40, cached_tokens
 
 export async function startChatServer(script: Script<ChatTurn>): Promise<ChatServer> {
   const cursor = new ScriptCursor(script);
-  const requests: unknown[] = [];
   let onHeld: (() => void) | undefined;
   let heldPromise = new Promise<void>((resolve) => (onHeld = resolve));
   let releaseHold: (() => void) | undefined;
@@ -52,9 +51,7 @@ export async function startChatServer(script: Script<ChatTurn>): Promise<ChatSer
       return;
     }
     const body = isRecord(record.body) ? record.body : {};
-    record.main = true;
-    requests.push(record.body);
-    const turn = cursor.next() ?? { text: 'done' };
+    const turn = cursor.take(record) ?? { text: 'done' };
     if (turn.error) {
       sendJson(res, turn.error.status, { error: { message: turn.error.message, type: 'server_error' } });
       return;
@@ -70,7 +67,7 @@ export async function startChatServer(script: Script<ChatTurn>): Promise<ChatSer
       prompt_tokens_details: { cached_tokens: usage.cached_tokens },
       completion_tokens_details: { reasoning_tokens: 0 },
     };
-    const base = { id: `chatcmpl-${requests.length}`, created: Math.floor(Date.now() / 1000), model };
+    const base = { id: `chatcmpl-${cursor.requests.length}`, created: Math.floor(Date.now() / 1000), model };
     if (body.stream !== true) {
       sendJson(res, 200, {
         ...base,
@@ -108,7 +105,7 @@ export async function startChatServer(script: Script<ChatTurn>): Promise<ChatSer
   });
   return {
     ...server,
-    requests,
+    requests: cursor.requests,
     turnsServed: () => cursor.served,
     held: () => heldPromise,
     release: () => {

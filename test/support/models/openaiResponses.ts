@@ -56,7 +56,6 @@ export function isResponsesMainRequest(_body: unknown): boolean {
 
 export async function startResponsesServer(script: Script<ResponsesTurn>): Promise<ResponsesServer> {
   const cursor = new ScriptCursor(script);
-  const requests: unknown[] = [];
   const server = await listen((_req, res, record) => {
     const { method, path } = record;
     if (method === 'GET' && path === '/v1/models') {
@@ -70,14 +69,12 @@ export async function startResponsesServer(script: Script<ResponsesTurn>): Promi
         record.usage = reply(res, model, { text: 'ok' });
         return;
       }
-      record.main = true;
-      requests.push(record.body);
-      record.usage = reply(res, model, cursor.next() ?? { text: 'done' });
+      record.usage = reply(res, model, cursor.take(record) ?? { text: 'done' });
       return;
     }
     sendJson(res, 404, { error: { type: 'not_found', message: `no route ${method} ${path}` } });
   });
-  return { ...server, requests, turnsServed: () => cursor.served };
+  return { ...server, requests: cursor.requests, turnsServed: () => cursor.served };
 }
 
 /** Answers one call; returns the usage it reported (undefined for an error). */

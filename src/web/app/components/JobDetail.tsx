@@ -229,26 +229,24 @@ export function JobDetail({ id }: { id: string }) {
       <ModelCalls entries={modelCalls} />
       {hasDiff && (
         <div class="tabs" role="tablist" aria-label="Job output">
-          <button
-            type="button"
-            role="tab"
-            id="tab-log"
-            aria-selected={tab === 'log'}
-            aria-controls="panel-log"
-            onClick={() => setTab('log')}
-          >
-            Log
-          </button>
-          <button
-            type="button"
-            role="tab"
-            id="tab-changes"
-            aria-selected={tab === 'changes'}
-            aria-controls="panel-changes"
-            onClick={() => setTab('changes')}
-          >
-            Changes
-          </button>
+          {(
+            [
+              ['log', 'Log'],
+              ['changes', 'Changes'],
+            ] as const
+          ).map(([t, label]) => (
+            <button
+              key={t}
+              type="button"
+              role="tab"
+              id={`tab-${t}`}
+              aria-selected={tab === t}
+              aria-controls={`panel-${t}`}
+              onClick={() => setTab(t)}
+            >
+              {label}
+            </button>
+          ))}
         </div>
       )}
       <div id="panel-log" role={hasDiff ? 'tabpanel' : undefined} hidden={tab !== 'log'}>
