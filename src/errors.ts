@@ -53,6 +53,17 @@ export class GitError extends DroverError {
   }
 }
 
+/**
+ * What the agent (or a setup/verify command) left in the workspace cannot be taken safely: a symlink
+ * or special file where Drover reads the agent's commits, objects that fail verification, a FIFO
+ * named like a git control file. Drover refuses rather than follow it.
+ */
+export class UnsafeWorkspaceError extends DroverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_UNSAFE_WORKSPACE', 'unsafe_workspace', message, options);
+  }
+}
+
 export class NoChangesError extends DroverError {
   constructor(message = 'The agent made no changes; pass --allow-no-changes to accept an empty result.') {
     super('E_NO_CHANGES', 'no_changes', message);
@@ -158,6 +169,9 @@ export class StoreError extends DroverError {
   }
 }
 
+/** The store could not be reached (connection refused, reset, timed out): a retry may succeed. */
+export class StoreUnavailableError extends StoreError {}
+
 /** A file lock (e.g. a repo cache entry) stayed held by another process past the wait limit. */
 export class LockTimeoutError extends DroverError {
   constructor(message: string) {
@@ -196,5 +210,36 @@ export class UnauthorizedError extends DroverError {
 export class ConflictError extends DroverError {
   constructor(code: string, message: string) {
     super(code, 'invalid_input', message);
+  }
+}
+
+/** A control plane's API (the task runner's apiURL) refused a call or stayed unreachable. */
+export class ControlPlaneError extends DroverError {
+  /** The HTTP status of the last answer (undefined: no answer: network error or timeout). */
+  readonly status: number | undefined;
+  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+    super('E_CONTROL_PLANE', 'internal', message, options);
+    this.status = status;
+  }
+}
+
+/** A forge REST call (GitHub, GitLab) from the forge intake failed; `status` is the HTTP status, if any. */
+export class ForgeApiError extends DroverError {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+    super('E_FORGE_API', 'internal', message, options);
+    this.status = status;
+  }
+}
+
+/** A plan task cannot make the move asked for (a conflict with its status): names the task, from and to. */
+export class InvalidMoveError extends ConflictError {
+  constructor(
+    readonly task: string,
+    readonly from: string,
+    readonly to: string,
+    message: string,
+  ) {
+    super('E_INVALID_MOVE', message);
   }
 }

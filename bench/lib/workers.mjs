@@ -22,7 +22,8 @@ export async function startWorkers(count, where, store, env) {
   const children = [];
   for (let i = 0; i < count; i++) {
     const child = spawn(process.execPath, [DROVER, 'worker', ...storeFlags(where)], {
-      env: droverEnv(env),
+      // Bench jobs name generated repos under the temp dir through the store API (no CLI source).
+      env: droverEnv({ DROVER_ALLOW_LOCAL_REPOS: tmpdir(), ...env }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';

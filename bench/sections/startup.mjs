@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DROVER, drover, droverEnv } from '../lib/drover.mjs';
+import { generatedRepo } from '../lib/genRepo.mjs';
 import { run } from '../lib/proc.mjs';
 import { interleaved, median, round } from '../lib/stats.mjs';
 
@@ -17,16 +18,13 @@ export async function startup({ quick }) {
   try {
     const dataDir = join(tmp, 'data');
     const env = droverEnv({ DROVER_DATA_DIR: dataDir });
+    const repo = await generatedRepo({ files: 3, commits: 1 });
     const submitted = await drover(
-      [
-        'submit',
-        '--repo',
-        'file:///nonexistent.git',
-        '--prompt',
-        'Bench: start-up',
-        '--agent',
-        'command',
-      ].concat(['--agent-cmd', 'true', '--json']),
+      ['submit', '--repo', `file://${repo}`, '--prompt', 'Bench: start-up', '--agent', 'command'].concat([
+        '--agent-cmd',
+        'true',
+        '--json',
+      ]),
       { env },
     );
     const id = JSON.parse(submitted.stdout).id;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ModelWireName } from '../pipeline/ModelAccess.js';
 import { ClaudeStreamParser } from './claudeStreamParser.js';
 import { pickEnv } from './pickEnv.js';
 import { writeClaudeHookSettings } from './stopHook.js';
@@ -41,8 +42,21 @@ export class ClaudeAgent implements AgentAdapter {
   readonly name = 'claude' as const;
   readonly structured = true;
 
+  gatewayWires(hostEnv: NodeJS.ProcessEnv): ModelWireName[] | { unsupported: string } {
+    if (truthy(hostEnv.CLAUDE_CODE_USE_BEDROCK) || truthy(hostEnv.CLAUDE_CODE_USE_VERTEX))
+      return { unsupported: 'Claude Code on Bedrock or Vertex AI signs its own requests' };
+    return ['anthropic'];
+  }
+
   async prepare(ctx: AgentContext): Promise<AgentInvocation> {
     const passed = pickEnv(ctx.hostEnv, CLAUDE_ENV_KEYS);
+    const wire = ctx.wires?.anthropic;
+    if (wire) {
+      // The gateway holds the key: Claude Code gets its per-job endpoint and token, nothing else.
+      delete passed.ANTHROPIC_AUTH_TOKEN;
+      passed.ANTHROPIC_BASE_URL = wire.baseUrl;
+      passed.ANTHROPIC_API_KEY = wire.token;
+    }
     const args = ['-p', '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions'];
     if (ctx.model) args.push('--model', ctx.model);
     if (ctx.maxTurns !== undefined) args.push('--max-turns', String(ctx.maxTurns));
@@ -74,4 +88,8 @@ export class ClaudeAgent implements AgentAdapter {
   createParser(): ClaudeStreamParser {
     return new ClaudeStreamParser();
   }
+}
+
+function truthy(value: string | undefined): boolean {
+  return !!value && value !== '0' && value.toLowerCase() !== 'false';
 }

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ModelWire, ModelWireName } from '../pipeline/ModelAccess.js';
 import { CodexJsonParser } from './codexJsonParser.js';
 import { codexRolloutReader, type LiveUsageSource } from './liveUsage.js';
 import { pickEnv } from './pickEnv.js';
@@ -26,12 +27,20 @@ export class CodexAgent implements AgentAdapter {
   readonly name = 'codex' as const;
   readonly structured = true;
 
+  gatewayWires(): ModelWireName[] {
+    return ['openai'];
+  }
+
   async prepare(ctx: AgentContext): Promise<AgentInvocation> {
     const codexHome = codexHomeDir(ctx.stateDir);
     await mkdir(codexHome, { recursive: true, mode: 0o700 });
     const model = ctx.model ?? ctx.hostEnv.DROVER_CODEX_MODEL;
-    await writeFile(join(codexHome, 'config.toml'), codexConfigToml(ctx.hostEnv, model), { mode: 0o600 });
-    const key = ctx.hostEnv[ctx.hostEnv.DROVER_CODEX_ENV_KEY || KEY_VAR];
+    const wire = ctx.wires?.openai;
+    await writeFile(join(codexHome, 'config.toml'), codexConfigToml(ctx.hostEnv, model, wire), {
+      mode: 0o600,
+    });
+    // Through the gateway, the per-job token stands in for the key (config.toml names only the variable).
+    const key = wire ? wire.token : ctx.hostEnv[ctx.hostEnv.DROVER_CODEX_ENV_KEY || KEY_VAR];
 
     const opts = ['--json', '--skip-git-repo-check', '-C', ctx.workspace, '--sandbox', 'danger-full-access'];
     if (model) opts.push('-m', model);
@@ -67,9 +76,13 @@ export function codexHomeDir(stateDir: string): string {
   return join(stateDir, 'codex');
 }
 
-/** config.toml for the per-job CODEX_HOME: one provider, no update checks. */
-export function codexConfigToml(hostEnv: NodeJS.ProcessEnv, model: string | undefined): string {
-  const baseUrl = hostEnv.DROVER_CODEX_BASE_URL || DEFAULT_BASE_URL;
+/** config.toml for the per-job CODEX_HOME: one provider (the gateway's wire when given), no update checks. */
+export function codexConfigToml(
+  hostEnv: NodeJS.ProcessEnv,
+  model: string | undefined,
+  wire?: ModelWire,
+): string {
+  const baseUrl = wire?.baseUrl ?? (hostEnv.DROVER_CODEX_BASE_URL || DEFAULT_BASE_URL);
   return [
     ...(model ? [`model = ${tomlString(model)}`] : []),
     'model_provider = "drover"',

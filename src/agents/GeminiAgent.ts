@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ModelWireName } from '../pipeline/ModelAccess.js';
 import { GeminiStreamParser } from './geminiStreamParser.js';
 import { geminiChatReader, type LiveUsageSource } from './liveUsage.js';
 import { pickEnv } from './pickEnv.js';
@@ -31,8 +32,21 @@ export class GeminiAgent implements AgentAdapter {
   readonly name = 'gemini' as const;
   readonly structured = true;
 
+  gatewayWires(hostEnv: NodeJS.ProcessEnv): ModelWireName[] | { unsupported: string } {
+    if (hostEnv.GOOGLE_GENAI_USE_VERTEXAI === 'true')
+      return { unsupported: 'Gemini CLI on Vertex AI uses Google Cloud credentials' };
+    return ['gemini'];
+  }
+
   async prepare(ctx: AgentContext): Promise<AgentInvocation> {
     const passed = pickEnv(ctx.hostEnv, GEMINI_ENV_KEYS);
+    const wire = ctx.wires?.gemini;
+    if (wire) {
+      // The gateway holds the key: Gemini CLI gets its per-job endpoint and token, nothing else.
+      delete passed.GOOGLE_API_KEY;
+      passed.GOOGLE_GEMINI_BASE_URL = wire.baseUrl;
+      passed.GEMINI_API_KEY = wire.token;
+    }
     const home = ctx.env.HOME ?? join(ctx.stateDir, 'home');
     await mkdir(join(home, '.gemini'), { recursive: true, mode: 0o700 });
     await writeFile(

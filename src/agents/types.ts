@@ -1,5 +1,6 @@
 import type { JobRecord } from '../jobs/JobRecord.js';
 import type { AgentName, JobSpec, SandboxMode } from '../jobs/JobSpec.js';
+import type { ModelWireName, ModelWires } from '../pipeline/ModelAccess.js';
 import type { AgentEvent } from './AgentEvent.js';
 import type { LiveUsageSource } from './liveUsage.js';
 
@@ -27,6 +28,11 @@ export interface AgentContext {
   resumeSessionId?: string;
   /** Command line (argv) of `drover hook` for agents that support stop hooks. */
   hookCommand?: string[];
+  /**
+   * The model gateway's per-job endpoints and token. When set, the agent is pointed at them and gets
+   * none of the runner's real API keys.
+   */
+  wires?: ModelWires;
 }
 
 export interface AgentInvocation {
@@ -53,4 +59,9 @@ export interface AgentAdapter {
   createParser(): AgentParser | undefined;
   /** Session files with per-reply token usage, for agents whose stream reports usage only at the end. */
   liveUsage?(ctx: AgentContext): LiveUsageSource | undefined;
+  /**
+   * The dialects this agent speaks to its model through the gateway (`all`: whatever is configured, for
+   * the command agent), or why it cannot go through it (e.g. Claude Code on Bedrock).
+   */
+  gatewayWires(hostEnv: NodeJS.ProcessEnv): ModelWireName[] | 'all' | { unsupported: string };
 }

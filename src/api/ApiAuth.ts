@@ -16,8 +16,9 @@ function sha256(value: string): Buffer {
 export class ApiAuth {
   private readonly digests: Buffer[];
 
-  constructor(tokens: readonly string[]) {
-    this.digests = tokens.map(sha256);
+  /** `digests`: tokens known only by their SHA-256 (a server's generated token). */
+  constructor(tokens: readonly string[], digests: readonly Buffer[] = []) {
+    this.digests = [...tokens.map(sha256), ...digests];
   }
 
   /** No tokens configured: the API is open (only allowed on a loopback address). */

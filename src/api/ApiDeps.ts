@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/types.js';
+import type { LocalRepoPolicy } from '../jobs/localRepoAccess.js';
 import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import type { JobStore } from '../store/types.js';
 import type { ApiAuth } from './ApiAuth.js';
+import type { JobEventHub } from './JobEventHub.js';
 import type { ServerMetrics } from './ServerMetrics.js';
 import type { SseConnection } from './sse.js';
 
@@ -14,6 +16,8 @@ export interface ApiDeps {
   metrics: ServerMetrics;
   /** Validates submitted specs with the repo defaults of DROVER_CONFIG laid under them. */
   resolveSpec: SpecResolver;
+  /** Local repositories API submitters may name (default: none). */
+  localRepos: LocalRepoPolicy;
   /** A job's artifacts (absent: the artifact routes answer 404). */
   artifacts?: ArtifactStore;
   sse: {
@@ -23,5 +27,7 @@ export interface ApiDeps {
     heartbeatMs: number;
     /** Open streams, ended when the server closes. */
     open: Set<SseConnection>;
+    /** One store poller per watched job, shared by its streams; fed by the embedded runner. */
+    hub: JobEventHub;
   };
 }

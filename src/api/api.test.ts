@@ -110,6 +110,15 @@ describe('buildServer event streams', () => {
   const streams = async (url: string) =>
     Number(/^drover_sse_streams (\d+)/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
 
+  it('redirects the plain job links Drover writes in PR bodies and comments to the dashboard route', async () => {
+    const { app, url } = await start([TOKEN]);
+    const res = await fetch(`${url}/jobs/job-abc123`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/#/jobs/job-abc123');
+    expect((await fetch(`${url}/jobs/..%2F..%2Fetc`, { redirect: 'manual' })).status).toBe(404);
+    await app.close();
+  });
+
   it('sends heartbeats, stops when the client leaves, and ends open streams on close', async () => {
     const { app, url } = await start([TOKEN]);
     const job = await store.enqueue(

@@ -6,12 +6,15 @@ import fastifyStatic from '@fastify/static';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyPluginAsync,
   type FastifyRequest,
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { ArtifactStore } from '../artifacts/types.js';
+import { JOB_ID_PATTERN } from '../jobs/ids.js';
+import { type LocalRepoPolicy, NO_LOCAL_REPOS } from '../jobs/localRepoAccess.js';
 import { parseJobSpec } from '../jobs/parseJobSpec.js';
 import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import type { JobStore } from '../store/types.js';
@@ -19,10 +22,12 @@ import { installRoot } from '../util/installRoot.js';
 import type { ApiAuth } from './ApiAuth.js';
 import type { ApiDeps } from './ApiDeps.js';
 import { registerArtifactRoutes } from './artifacts.js';
+import { installBodyLimit } from './bodyLimit.js';
 import { installErrorHandlers, WWW_AUTHENTICATE } from './errorHandler.js';
 import { registerEventRoutes } from './events.js';
 import { registerHealthRoutes } from './health.js';
 import { isLoopbackHostHeader } from './isLoopback.js';
+import { JobEventHub } from './JobEventHub.js';
 import { registerJobRoutes } from './jobs.js';
 import { registerMetricsRoute } from './metrics.js';
 import { registerOpenApiRoute } from './openapi.js';
@@ -44,10 +49,18 @@ export interface ServerOptions {
   /** Job creations per client per minute (429 above it). Default 60. */
   createPerMinute?: number;
   ssePollMs?: number;
+  /** Live job events (pass one to feed it from an embedded Runner's onStored); created when absent. */
+  events?: JobEventHub;
   sseHeartbeatMs?: number;
   version?: string;
   /** Parses submitted specs (default: no repo defaults). */
   resolveSpec?: SpecResolver;
+  /** More routes in their own encapsulated contexts (e.g. the forge webhooks, outside /api's auth). */
+  plugins?: FastifyPluginAsync[];
+  /** More route sets (intakes such as plans register theirs), given the shared route dependencies. */
+  routes?: ((app: FastifyInstance, deps: ApiDeps) => void)[];
+  /** Local repositories (paths, file:// URLs) API submitters may name (default: none). */
+  localRepos?: LocalRepoPolicy;
 }
 
 /** The dashboard the build put in <install root>/dist/web (found from the bundled CLI too). */
@@ -87,8 +100,14 @@ export async function buildServer(
     auth,
     metrics,
     resolveSpec: opts.resolveSpec ?? parseJobSpec,
+    localRepos: opts.localRepos ?? NO_LOCAL_REPOS,
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
-    sse: { pollMs: opts.ssePollMs ?? 250, heartbeatMs: opts.sseHeartbeatMs ?? 15_000, open: new Set() },
+    sse: {
+      pollMs: opts.ssePollMs ?? 250,
+      heartbeatMs: opts.sseHeartbeatMs ?? 15_000,
+      open: new Set(),
+      hub: opts.events ?? new JobEventHub(store, { pollMs: opts.ssePollMs ?? 250, logger }),
+    },
   };
 
   new Gauge({
@@ -100,7 +119,27 @@ export async function buildServer(
     },
   });
 
+  new Gauge({
+    name: 'drover_sse_job_pollers',
+    help: 'Jobs whose event streams are read from the store now (one poller per job, shared by its streams)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(deps.sse.hub.pollers);
+    },
+  });
+  let readsSeen = 0;
+  new Counter({
+    name: 'drover_sse_store_reads_total',
+    help: 'Store reads made by the event stream pollers',
+    registers: [metrics.registry],
+    collect() {
+      this.inc(deps.sse.hub.storeReads - readsSeen);
+      readsSeen = deps.sse.hub.storeReads;
+    },
+  });
+
   installErrorHandlers(app);
+  installBodyLimit(app, { limit: opts.bodyLimit ?? 1024 * 1024 });
   // An empty JSON body is "no body" (POST /cancel with a JSON content type), not a parse error.
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
@@ -149,6 +188,7 @@ export async function buildServer(
   });
   app.addHook('preClose', async () => {
     for (const conn of deps.sse.open) conn.close();
+    deps.sse.hub.close();
   });
   app.addHook('onClose', async () => metrics.close());
 
@@ -172,6 +212,15 @@ export async function buildServer(
   registerJobRoutes(app, deps, { createPerMinute: opts.createPerMinute ?? 60 });
   registerEventRoutes(app, deps);
   registerArtifactRoutes(app, deps);
+  for (const plugin of opts.plugins ?? []) await app.register(plugin);
+  for (const register of opts.routes ?? []) register(app, deps);
+
+  // Links Drover writes elsewhere (PR bodies, forge comments) use plain paths; the dashboard routes by hash.
+  app.get('/jobs/:id', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    if (!JOB_ID_PATTERN.test(id)) return reply.code(404).send({ error: 'Not found', code: 'E_NOT_FOUND' });
+    return reply.redirect(`/#/jobs/${id}`, 302);
+  });
 
   const webRoot = opts.webRoot === undefined ? DEFAULT_WEB_ROOT : opts.webRoot;
   if (webRoot && existsSync(`${webRoot}/index.html`)) {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { publicJob } from '../jobs/JobRecord.js';
 import { isTerminal } from '../jobs/JobStatus.js';
+import { assertLocalRepoAllowed } from '../jobs/localRepoAccess.js';
 import type { JobStore } from '../store/types.js';
 import type { ApiDeps } from './ApiDeps.js';
 import { JobIdParams, ListJobsQuery, LogsQuery, parseRequest } from './schemas.js';
@@ -30,7 +31,9 @@ export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps, opts: Job
           { path: 'body', message: 'a job spec JSON object is required' },
         ]);
       }
-      const job = await store.enqueue(deps.resolveSpec(request.body), { source: { intake: 'api' } });
+      const spec = deps.resolveSpec(request.body);
+      await assertLocalRepoAllowed(spec.repo, { trusted: false, policy: deps.localRepos });
+      const job = await store.enqueue(spec, { source: { intake: 'api' } });
       deps.metrics.jobsSubmitted.inc();
       request.log.info({ jobId: job.id, repo: job.repo, agent: job.agent }, 'job created');
       return reply.code(201).header('location', `/api/jobs/${job.id}`).send(publicJob(job));

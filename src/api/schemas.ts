@@ -5,7 +5,7 @@ import { JobStatus } from '../jobs/JobStatus.js';
 import { describeIssues } from '../jobs/parseJobSpec.js';
 
 /** A whole number in a query string or header, with a message a user can act on. */
-const wholeNumber = (min: number, max: number) =>
+export const wholeNumber = (min: number, max: number) =>
   z
     .string()
     .regex(/^\d{1,15}$/, 'must be a whole number')

@@ -1,67 +1,88 @@
-import { type JobRecord, publicJob } from '../jobs/JobRecord.js';
-import { isTerminal } from '../jobs/JobStatus.js';
-import type { OutputEntry } from '../jobs/OutputEntry.js';
 import type { JobStore } from '../store/types.js';
-import { sleep } from '../util/sleep.js';
-import type { SseConnection } from './sse.js';
+import { eventName, type JobChannel } from './JobChannel.js';
+import type { JobEventHub } from './JobEventHub.js';
+import { formatSseEvent, type SseConnection } from './sse.js';
+
+export { eventName };
 
 export interface StreamOptions {
-  pollMs: number;
   pageSize?: number;
-}
-
-/** SSE event name of an output entry: `phase`, `status`, `end` for those system entries, else the stream. */
-export function eventName(entry: OutputEntry): string {
-  if (
-    entry.stream === 'system' &&
-    (entry.type === 'phase' || entry.type === 'status' || entry.type === 'end')
-  ) {
-    return entry.type;
-  }
-  return entry.stream;
 }
 
 /**
  * Streams a job's output after `afterSeq` as SSE events (`id` = seq, so a reconnect resumes exactly
- * where the client left off) plus `job` events (no id: a snapshot of the record, sent at the start
+ * where the client left off) plus `job` events (no id: a snapshot of the record, sent once caught up
  * and whenever its status or phase changes). Ends once the job is terminal and every entry is out,
  * the terminal record last. An end marker alone is not the end: a runner that died right after
  * writing it leaves the job to be retried, and the retry's output follows.
+ *
+ * Live entries come from the job's shared channel (one store poller for all its subscribers); a
+ * subscriber further behind than the channel's window reads its backlog from the store first.
  */
 export async function streamJobEvents(
   conn: SseConnection,
   store: JobStore,
+  hub: JobEventHub,
   jobId: string,
   afterSeq: number,
-  opts: StreamOptions,
+  opts: StreamOptions = {},
 ): Promise<void> {
   const pageSize = opts.pageSize ?? 500;
+  const { channel, leave } = hub.subscribe(jobId, afterSeq);
+  const gone = new Promise<void>((resolve) => {
+    if (conn.closed) resolve();
+    else conn.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
   let after = afterSeq;
-  let lastKey = '';
-  const sendJob = async (job: JobRecord) => {
-    const key = `${job.status}|${job.phase}|${job.attempts}|${job.commit}|${job.prUrl}`;
-    if (key === lastKey) return;
-    lastKey = key;
-    await conn.send({ event: 'job', data: publicJob(job) });
-  };
-
-  await conn.write('retry: 2000\n\n');
-  while (!conn.closed) {
-    // Read the record before the output: once it is terminal, every entry is already stored.
-    const job = await store.get(jobId);
-    if (!job) break;
-    for (;;) {
-      const page = await store.readOutput(jobId, after, pageSize);
-      for (const entry of page) {
-        if (conn.closed) return;
-        await conn.send({ id: entry.seq, event: eventName(entry), data: entry });
-        after = entry.seq;
+  let sentKey = '';
+  try {
+    await conn.write('retry: 2000\n\n');
+    while (!conn.closed) {
+      const changed = channel.next();
+      if (after < channel.coveredFrom) {
+        after = await catchUp(conn, store, channel, jobId, after, pageSize);
+        continue;
       }
-      if (page.length < pageSize) break;
+      const { text, high } = channel.textAfter(after);
+      if (text) {
+        await conn.write(text);
+        after = high;
+        if (after < channel.high) continue; // more than one write's worth is held
+      }
+      const snapshot = channel.snapshot;
+      if (snapshot && snapshot.key !== sentKey) {
+        sentKey = snapshot.key;
+        await conn.write(snapshot.text);
+      }
+      if (channel.ended && after >= channel.high) break;
+      await Promise.race([changed, gone]);
     }
-    await sendJob(job);
-    if (isTerminal(job.status)) break;
-    await sleep(opts.pollMs, conn.signal);
+  } finally {
+    leave();
+    conn.close();
   }
-  conn.close();
+}
+
+/** Reads the backlog the channel no longer (or never) held, a page at a time; returns the new position. */
+async function catchUp(
+  conn: SseConnection,
+  store: JobStore,
+  channel: JobChannel,
+  jobId: string,
+  after: number,
+  pageSize: number,
+): Promise<number> {
+  const page = await store.readOutput(jobId, after, Math.min(pageSize, channel.coveredFrom - after));
+  if (page.length === 0) return channel.coveredFrom; // trimmed from the store (Redis MAXLEN): skip ahead
+  let text = '';
+  for (const entry of page) {
+    text += formatSseEvent({ id: entry.seq, event: eventName(entry), data: entry });
+    // Written in pieces: a slow client never has more than one piece waiting in memory.
+    if (text.length >= 64 * 1024) {
+      await conn.write(text);
+      text = '';
+    }
+  }
+  if (text) await conn.write(text);
+  return page.at(-1)!.seq;
 }

@@ -8,12 +8,13 @@ export const DIFF_ARTIFACT = 'changes.diff';
 /**
  * Saves the job's final change against its base (`git diff base...branch`, including what was
  * never committed when the job stopped early) before the workspace is removed. Never throws.
+ * Once the commit is made nothing runs in the workspace any more, so the commit is the change.
  */
 export async function captureDiff(ctx: JobContext): Promise<void> {
-  if (!ctx.workspace || !ctx.baseSha) return;
+  if (!ctx.workspace || !ctx.baseSha || !ctx.runnerRepo) return;
   try {
-    await stageAll(ctx);
-    const diff = await stagedDiff(ctx, ctx.baseSha);
+    const tree = ctx.commit ?? (await stageAll(ctx, { bestEffort: true }));
+    const diff = await stagedDiff(ctx, ctx.baseSha, tree);
     await mkdir(ctx.artifactsDir, { recursive: true });
     await writeFile(join(ctx.artifactsDir, DIFF_ARTIFACT), ctx.masker.mask(diff));
   } catch (err) {

@@ -6,7 +6,7 @@ import { FsArtifactStore } from './FsArtifactStore.js';
 import { S3ArtifactStore } from './S3ArtifactStore.js';
 import type { ArtifactStore } from './types.js';
 
-const ArtifactEnv = z.object({
+export const ArtifactEnv = z.object({
   DROVER_ARTIFACT_STORE: z
     .string()
     .regex(

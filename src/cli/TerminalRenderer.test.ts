@@ -1,5 +1,5 @@
 import { PassThrough, Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { OutputEntry } from '../jobs/OutputEntry.js';
 import { TerminalRenderer } from './TerminalRenderer.js';
 
@@ -39,6 +39,33 @@ describe('TerminalRenderer', () => {
     r.entry({ seq: 3, ts: '', stream: 'system', type: 'end', line: 'end of output' });
     r.stop();
     expect(text()).toBe('==> Running agent (command)\nhello\n');
+  });
+
+  it('keeps an agent’s colours on a TTY and drops every other control sequence; strips all off a TTY', () => {
+    const hostile: OutputEntry = {
+      seq: 2,
+      ts: '',
+      stream: 'stdout',
+      line: 'a\x1b]0;title\x07\x1b[31mred\x1b[0m\x1b]52;c;ZXZpbA==\x1b\\\x1b[2J\rb',
+    };
+    vi.stubEnv('NO_COLOR', '');
+    const tty = stream(true);
+    const r = new TerminalRenderer(tty.out);
+    r.entry(hostile);
+    r.stop();
+    expect(tty.text()).toBe('a\x1b[31mred\x1b[0mb\n');
+    const pipe = stream(false);
+    const p = new TerminalRenderer(pipe.out);
+    p.entry(hostile);
+    p.stop();
+    expect(pipe.text()).toBe('aredb\n');
+    vi.stubEnv('NO_COLOR', '1');
+    const noColor = stream(true);
+    const n = new TerminalRenderer(noColor.out);
+    n.entry(hostile);
+    n.stop();
+    expect(noColor.text()).toBe('aredb\n');
+    vi.unstubAllEnvs();
   });
 
   it('asks the producer to wait while a slow pipe has more queued than it wants', async () => {

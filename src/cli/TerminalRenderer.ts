@@ -1,5 +1,6 @@
 import { formatDuration } from '../config/duration.js';
 import type { OutputEntry } from '../jobs/OutputEntry.js';
+import { colorFor } from './colorMode.js';
 import { formatEntry, paint } from './formatEntry.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -24,7 +25,7 @@ export class TerminalRenderer {
 
   constructor(private readonly out: NodeJS.WriteStream) {
     this.tty = out.isTTY === true;
-    this.color = this.tty && !process.env.NO_COLOR;
+    this.color = colorFor(out);
   }
 
   /** Renders one entry; the returned promise (if any) asks the producer to wait for a slow reader. */
@@ -42,6 +43,7 @@ export class TerminalRenderer {
   };
 
   private backpressure(): Promise<void> | undefined {
+    if (this.out.destroyed) return undefined; // the reader went away (drover run | head)
     if (this.drained || !this.out.writableNeedDrain) return this.drained;
     this.drained = new Promise((resolve) => {
       const done = () => {
@@ -86,7 +88,7 @@ export class TerminalRenderer {
     if (!this.buffer) return;
     const text = this.buffer;
     this.buffer = '';
-    this.out.write(text);
+    if (!this.out.destroyed) this.out.write(text);
   }
 
   private redrawSpinner(): void {

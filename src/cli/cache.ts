@@ -20,7 +20,10 @@ export function registerCache(program: Command): void {
   cache
     .command('list')
     .description('list cached mirrors, most recently used first')
-    .option('--data-dir <dir>', 'data directory (env DROVER_DATA_DIR, default ./.drover)')
+    .option(
+      '--data-dir <dir>',
+      'data directory (env DROVER_DATA_DIR; default ./.drover if it exists, else ~/.local/share/drover)',
+    )
     .option('--json', 'print the entries as JSON')
     .action(async (flags: CacheFlags) => {
       const entries = await openCache(flags).list();
@@ -29,7 +32,10 @@ export function registerCache(program: Command): void {
   cache
     .command('prune')
     .description('remove least recently used mirrors above the size limit (mirrors in use are kept)')
-    .option('--data-dir <dir>', 'data directory (env DROVER_DATA_DIR, default ./.drover)')
+    .option(
+      '--data-dir <dir>',
+      'data directory (env DROVER_DATA_DIR; default ./.drover if it exists, else ~/.local/share/drover)',
+    )
     .option('--max-bytes <size>', 'keep at most this much, e.g. 2G (default DROVER_CACHE_MAX_BYTES)')
     .option('--all', 'remove every mirror not in use')
     .option('--json', 'print the removed entries as JSON')

@@ -12,7 +12,7 @@ export function handleError(err: unknown): number {
         )
       : [];
     process.stderr.write(
-      `drover: invalid input: ${err.issues.length ? '' : err.message}\n${lines.join('\n')}${lines.length ? '\n' : ''}`,
+      `drover: invalid input:${err.issues.length ? '' : ` ${err.message}`}\n${lines.join('\n')}${lines.length ? '\n' : ''}`,
     );
     return EXIT.invalid;
   }

@@ -5,6 +5,7 @@ import { publicJob } from '../jobs/JobRecord.js';
 import { JobStatus } from '../jobs/JobStatus.js';
 import { EXIT } from './exitCodes.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { sanitizeForTerminal } from './TerminalSanitizer.js';
 
 interface ListFlags extends StoreFlags {
   status?: string;
@@ -46,7 +47,7 @@ export function registerList(program: Command): void {
           const duration = job.durationMs !== null ? formatDuration(job.durationMs) : '';
           const cost = job.costUsd !== null ? `$${job.costUsd.toFixed(2)}` : '';
           process.stdout.write(
-            `${job.id}  ${job.status.padEnd(11)} ${job.agent.padEnd(8)} ${duration.padEnd(8)} ${cost.padEnd(7)} ${job.repo}\n`,
+            `${job.id}  ${job.status.padEnd(11)} ${job.agent.padEnd(8)} ${duration.padEnd(8)} ${cost.padEnd(7)} ${sanitizeForTerminal(job.repo, false)}\n`,
           );
         }
         if (page.nextCursor) process.stdout.write(`(more: --cursor ${page.nextCursor})\n`);

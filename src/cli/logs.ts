@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { followOutput } from '../store/followOutput.js';
+import { colorFor } from './colorMode.js';
 import { EXIT } from './exitCodes.js';
 import { formatEntry } from './formatEntry.js';
 import { mustGetJob } from './status.js';
@@ -20,7 +21,7 @@ export function registerLogs(program: Command): void {
       process.once('SIGINT', stop);
       try {
         await mustGetJob(store, id);
-        const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+        const color = colorFor(process.stdout);
         for await (const entry of followOutput(store, id, {
           afterSeq: Number(flags.after) || 0,
           follow: flags.follow === true,

@@ -1,10 +1,16 @@
 import type { Command } from 'commander';
 import { type DeliveryFlags, deliveryEnvFromFlags, withDeliveryEnv } from '../delivery/DeliveryConfig.js';
 import { CancelledError } from '../errors.js';
+import { startModelGateway } from '../gateway/startModelGateway.js';
+import { assertLocalRepoAllowed } from '../jobs/localRepoAccess.js';
 import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { userModelKeysOption } from '../secrets/userModelKeys.js';
+import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
+import { checkLocalRepo } from './checkLocalRepo.js';
+import { keepRunningWhenOutputCloses } from './closedPipe.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
@@ -40,14 +46,27 @@ export function registerRun(program: Command): void {
 async function run(flags: RunFlags): Promise<number> {
   const initialConfig = configFromFlags(flags);
   const spec = resolveJobSpec(await specFromFlags(flags), initialConfig.repoDefaults);
+  await assertLocalRepoAllowed(spec.repo, { trusted: true, policy: initialConfig.localRepos });
+  await checkLocalRepo(spec);
   const drainMs = parseDrainTimeout(flags.drainTimeout ?? '0s');
+  // `drover run … | head`: the job goes on to its end (and its exit code) with the output dropped.
+  keepRunningWhenOutputCloses();
   const deliveryEnv = deliveryEnvFromFlags(flags);
-  const { store, config } = await openFromFlags(flags, initialConfig);
   const logger = createLogger(process.env.DROVER_LOG_LEVEL ?? 'warn');
+  const callbacks = callbackNotifier(logger);
+  const { store, config } = await openFromFlags(flags, initialConfig);
+  const gateway = await startModelGateway({ env: process.env, logger, ...userModelKeysOption(store) }).catch(
+    async (err) => {
+      await store.close();
+      throw err;
+    },
+  );
   const renderer = new TerminalRenderer(flags.json ? process.stderr : process.stdout);
   const runner = new Runner(store, withDeliveryEnv(config, deliveryEnv), logger, {
     onOutput: renderer.entry,
     ...userGitTokenOption(store, config),
+    observer: callbacks,
+    ...(gateway ? { modelAccess: gateway.access } : {}),
   });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -64,9 +83,9 @@ async function run(flags: RunFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const job = await store.enqueue(spec, { source: { intake: 'cli' } });
-    renderer.line(`Job ${job.id} → ${job.branch}`, 'bold');
-    await runner.runJob(job.id);
+    const { job } = await runner.runNew(spec, { source: { intake: 'cli' } }, (claimed) =>
+      renderer.line(`Job ${claimed.id} → ${claimed.branch}`, 'bold'),
+    );
     renderer.stop();
     const final = (await store.get(job.id))!;
     if (flags.json) process.stdout.write(`${jobJson(final)}\n`);
@@ -75,8 +94,10 @@ async function run(flags: RunFlags): Promise<number> {
     return final.status === 'succeeded' ? EXIT.ok : EXIT.failed;
   } finally {
     renderer.stop();
+    await callbacks.drain(signals > 1 ? 0 : CALLBACK_DRAIN_MS);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await gateway?.close();
     await store.close();
   }
 }

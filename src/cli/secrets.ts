@@ -1,6 +1,7 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import { JobSpec } from '../jobs/JobSpec.js';
+import { MODEL_WIRES } from '../pipeline/ModelAccess.js';
 import { parseSecretKey, sealToken } from '../secrets/tokenVault.js';
 import { RedisStore } from '../store/RedisStore.js';
 import { EXIT } from './exitCodes.js';
@@ -56,7 +57,9 @@ async function openRedis(flags: SecretFlags): Promise<RedisStore> {
 }
 
 export function registerSecrets(program: Command): void {
-  const secrets = program.command('secrets').description('per-user git tokens (Redis backend)');
+  const secrets = program
+    .command('secrets')
+    .description('per-user git tokens and model API keys (Redis backend)');
   secrets.exitOverride();
 
   const set = secrets
@@ -101,5 +104,63 @@ export function registerSecrets(program: Command): void {
       await store.close();
     }
   });
+  registerModelKeyCommands(secrets);
   for (const cmd of secrets.commands) cmd.exitOverride();
+}
+
+interface ModelKeyFlags extends SecretFlags {
+  provider: string;
+}
+
+/** A user's own model API keys, used by the model gateway for the jobs that name the user. */
+function registerModelKeyCommands(secrets: Command): void {
+  const provider = () =>
+    new Option('--provider <name>', 'whose API the key is for')
+      .choices([...MODEL_WIRES])
+      .makeOptionMandatory();
+  const set = secrets
+    .command('set-model-key')
+    .description(
+      'store a user’s model API key, read from stdin, encrypted with DROVER_SECRET_KEY at user:{id}:model_key:{provider}',
+    )
+    .requiredOption('--user <id>', 'the userId jobs name in their spec')
+    .addOption(provider());
+  addStoreOptions(set).action(async (flags: ModelKeyFlags) => {
+    checkUser(flags.user);
+    const key = parseSecretKey(process.env.DROVER_SECRET_KEY);
+    const store = await openRedis(flags);
+    const token = await readTokenFromStdin().catch(async (err: unknown) => {
+      await store.close();
+      throw err;
+    });
+    try {
+      await store.setUserModelKey(flags.user, flags.provider, sealToken(key, token));
+      process.stdout.write(
+        `Stored the ${flags.provider} key of user ${flags.user} (${store.keys.userModelKey(flags.user, flags.provider)})\n`,
+      );
+      process.exitCode = EXIT.ok;
+    } finally {
+      await store.close();
+    }
+  });
+  const remove = secrets
+    .command('delete-model-key')
+    .description('remove a user’s stored model API key')
+    .requiredOption('--user <id>', 'the user id')
+    .addOption(provider());
+  addStoreOptions(remove).action(async (flags: ModelKeyFlags) => {
+    checkUser(flags.user);
+    const store = await openRedis(flags);
+    try {
+      const existed = await store.deleteUserModelKey(flags.user, flags.provider);
+      process.stdout.write(
+        existed
+          ? `Deleted the ${flags.provider} key of user ${flags.user}\n`
+          : `No ${flags.provider} key for ${flags.user}\n`,
+      );
+      process.exitCode = EXIT.ok;
+    } finally {
+      await store.close();
+    }
+  });
 }

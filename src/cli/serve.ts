@@ -1,16 +1,27 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ApiAuth, loadApiTokens } from '../api/ApiAuth.js';
 import { buildServer } from '../api/buildServer.js';
-import { isLoopbackHost } from '../api/isLoopback.js';
+import { JobEventHub } from '../api/JobEventHub.js';
 import { ServerMetrics } from '../api/ServerMetrics.js';
 import { openArtifactStore } from '../artifacts/openArtifactStore.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
+import { loadForgeCredentials } from '../forge/ForgeConfig.js';
+import { forgeJobCredentials } from '../forge/forgeJobCredentials.js';
+import { startForge } from '../forge/startForge.js';
+import { startModelGateway } from '../gateway/startModelGateway.js';
 import { specResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
+import { planRoutes } from '../plans/api/planRoutes.js';
 import { Runner } from '../runner/Runner.js';
+import { userGitTokenOption } from '../secrets/userGitTokens.js';
+import { userModelKeysOption } from '../secrets/userModelKeys.js';
+import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
+import { startPlanOrchestrator } from './planOrchestrator.js';
+import { openPlansFromFlags } from './planStores.js';
+import { serveAccess } from './serveAccess.js';
+import { shutdownNotice, stoppedNotice } from './shutdownNotice.js';
 import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
 import { version } from './version.js';
 
@@ -22,6 +33,7 @@ interface ServeFlags extends StoreFlags {
   drainTimeout: string;
   apiTokenFile?: string;
   rateLimit: string;
+  plans: boolean;
 }
 
 const whole = (min: number, max: number) =>
@@ -75,37 +87,91 @@ export function registerServe(program: Command): void {
     .option(
       '--git-token-env <name>',
       'read the git token from this environment variable (default DROVER_GIT_TOKEN)',
-    );
+    )
+    .option('--no-plans', 'run no plan orchestrator in this process (env DROVER_PLANS=off)');
   addStoreOptions(cmd).action(async (flags: ServeFlags) => {
     const opts = parseServeFlags(flags);
     const drainMs = parseDrainTimeout(flags.drainTimeout);
-    const auth = new ApiAuth(await loadApiTokens(process.env, flags.apiTokenFile));
-    if (!auth.enabled && !isLoopbackHost(opts.host)) {
-      throw new ConfigError(
-        `refusing to serve on ${opts.host} without API tokens: anyone who can reach it could run commands. ` +
-          'Set DROVER_API_TOKENS or --api-token-file, or listen on 127.0.0.1.',
-      );
-    }
     const { store, config } = await openFromFlags(flags);
+    const access = await serveAccess(opts.host, config.dataDir, flags.apiTokenFile).catch(async (err) => {
+      await store.close();
+      throw err;
+    });
+    const { auth } = access;
     const logger = createLogger();
+    const callbacks = callbackNotifier(logger);
+    const plans = await openPlansFromFlags(flags);
     const metrics = new ServerMetrics(store, logger);
+    // Forge intake: webhooks, forge state, reporter; its jobs get tokens minted for their repository.
+    const redisUrl = flags.redis ?? process.env.DROVER_REDIS_URL;
+    const forge = await startForge({
+      store,
+      config,
+      logger,
+      env: process.env,
+      ...(redisUrl
+        ? { redis: { url: redisUrl, prefix: flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX ?? '' } }
+        : {}),
+    }).catch(async (err) => {
+      await store.close();
+      throw err;
+    });
+    const resolveGitToken = forgeJobCredentials(
+      loadForgeCredentials(process.env),
+      userGitTokenOption(store, config).resolveGitToken,
+      config.gitToken,
+    );
+    const gateway = flags.workers
+      ? await startModelGateway({
+          env: process.env,
+          logger,
+          registry: metrics.registry,
+          ...userModelKeysOption(store),
+        }).catch(async (err) => {
+          await store.close();
+          throw err;
+        })
+      : undefined;
+    // Event streams share one store poller per job; jobs run here push their output in directly.
+    const events = new JobEventHub(store, { pollMs: 250, logger });
     const runner = flags.workers
-      ? new Runner(store, config, logger, { concurrency: opts.concurrency, onOutput: metrics.onOutput })
+      ? new Runner(store, config, logger, {
+          concurrency: opts.concurrency,
+          onOutput: metrics.onOutput,
+          observer: callbacks,
+          resolveGitToken,
+          ...(gateway ? { modelAccess: gateway.access } : {}),
+          onStored: events.publish,
+          onJobEnd: events.refresh,
+        })
       : undefined;
     const app = await buildServer({
       store,
       logger,
       auth,
       metrics,
+      events,
       artifacts: openArtifactStore(process.env, config.dataDir),
       createPerMinute: opts.rateLimit,
       resolveSpec: specResolver(config.repoDefaults),
+      localRepos: config.localRepos,
       version: version(),
+      plugins: [forge.routes],
+      routes: [
+        planRoutes({
+          plans,
+          resolveSpec: specResolver(config.repoDefaults),
+          createPerMinute: opts.rateLimit,
+        }),
+      ],
     });
     try {
       await app.listen({ host: opts.host, port: opts.port });
     } catch (err) {
       await app.close();
+      await forge.close();
+      await plans.close();
+      await gateway?.close();
       await store.close();
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new ConfigError(`--host/--port: cannot listen on ${opts.host}:${opts.port} (${code})`);
@@ -117,19 +183,28 @@ export function registerServe(program: Command): void {
       `Drover ${version()} serving http://${host}:${port}/ (dashboard; API under /api) on the ${store.kind} store` +
         `${runner ? ` with ${opts.concurrency} embedded worker(s)` : ', no embedded workers'}\n`,
     );
-    if (!auth.enabled) {
-      process.stderr.write('drover: no API tokens configured: the API is open to local clients only\n');
+    for (const line of await access.announce(`http://${host}:${port}/`)) process.stdout.write(`${line}\n`);
+    if (forge.enabled.length) {
+      process.stdout.write(`Forge webhooks: ${forge.enabled.map((f) => `POST /webhooks/${f}`).join(', ')}\n`);
+      if (config.repoDefaults.length === 0) {
+        process.stderr.write(
+          'drover: forge webhooks are on, but DROVER_CONFIG has no repos: entries, so every webhook will be ignored\n',
+        );
+      }
     }
+    forge.start();
 
+    const stopPlans = await startPlanOrchestrator(plans, store, config, logger, flags.plans);
     const running = runner?.start();
     let signals = 0;
     let resolveStopped: () => void;
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
-      logger.info(
-        { signal, inFlight: runner?.jobsInFlight ?? [] },
-        signals === 1 ? 'shutting down' : 'stopping now',
+      const inFlight = runner?.jobsInFlight ?? [];
+      logger[signals === 1 ? 'info' : 'warn'](
+        { signal, inFlight },
+        shutdownNotice(signal, signals, inFlight.length, flags.drainTimeout),
       );
       if (signals > 1) {
         void runner?.stop(0);
@@ -138,8 +213,13 @@ export function registerServe(program: Command): void {
       // Stop accepting requests (open event streams end), drain the workers, then close the store.
       void (async () => {
         await app.close().catch((err) => logger.warn({ err }, 'server close failed'));
+        await stopPlans();
         await runner?.stop(drainMs);
         await running;
+        await callbacks.drain(CALLBACK_DRAIN_MS);
+        await forge.close().catch((err) => logger.warn({ err }, 'forge close failed'));
+        await plans.close();
+        await gateway?.close();
         await store.close();
         resolveStopped();
       })();
@@ -149,6 +229,7 @@ export function registerServe(program: Command): void {
     await stopped;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    logger.info({ requeued: runner?.interrupted ?? 0 }, stoppedNotice(runner?.interrupted ?? 0));
     process.exitCode = EXIT.ok;
   });
 }

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { InvalidInputError } from '../errors.js';
+import { localRepoPath } from '../git/cloneFailure.js';
 import type { JobSpecInput } from '../jobs/JobSpec.js';
 import { AGENT_NAMES, SANDBOX_MODES } from '../jobs/JobSpec.js';
 
@@ -29,6 +29,8 @@ export function addSpecOptions(cmd: Command): Command {
     .option('--allow-no-changes', 'succeed even when the agent changes nothing')
     .option('--max-turns <n>', 'stop the agent after this many turns (errorKind budget)')
     .option('--max-cost-usd <usd>', 'stop the agent once it has cost this much (errorKind budget)')
+    .option('--max-tokens <n>', 'model tokens (input + output) the job may use (errorKind budget)')
+    .option('--no-gateway', 'give the agent the model API keys itself instead of the model gateway')
     .addOption(new Option('--sandbox <mode>', 'sandbox for the agent').choices([...SANDBOX_MODES]))
     .option('--environment <name>', 'named environment (env vars and setup commands) from the config')
     .option('--verify <command>', 'test command that must pass before the push (repeatable)', collect)
@@ -53,7 +55,14 @@ export function addSpecOptions(cmd: Command): Command {
     )
     .option('--review-cmd <command>', 'reviewer command for --review-agent command')
     .option('--review-cycles <n>', 'review/fix cycles before needs_human (default 3)')
-    .option('--user-id <id>', 'use this user’s stored git token (Redis backend)');
+    .option('--user-id <id>', 'use this user’s stored git token (Redis backend)')
+    .option('--callback-url <url>', 'POST signed start/end notices for the job to this URL')
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'review: only review --branch against --base with the reviewer (read-only), recording a verdict',
+      ).choices(['change', 'review']),
+    );
 }
 
 export interface SpecFlags {
@@ -72,6 +81,8 @@ export interface SpecFlags {
   allowNoChanges?: boolean;
   maxTurns?: string;
   maxCostUsd?: string;
+  maxTokens?: string;
+  gateway?: boolean;
   sandbox?: string;
   environment?: string;
   verify?: string[];
@@ -85,16 +96,21 @@ export interface SpecFlags {
   reviewCmd?: string;
   reviewCycles?: string;
   userId?: string;
+  callbackUrl?: string;
+  mode?: string;
 }
 
 /** Spec field → the flag a CLI user typed, for error messages. */
 export const FLAG_FOR_FIELD: Record<string, string> = {
+  prompt: '--prompt or --prompt-file',
   baseRef: '--base',
   agentCmd: '--agent-cmd',
   idleTimeout: '--idle-timeout',
   allowNoChanges: '--allow-no-changes',
   maxTurns: '--max-turns',
   maxCostUsd: '--max-cost-usd',
+  maxTokens: '--max-tokens',
+  gateway: '--no-gateway',
   fixRounds: '--fix-rounds',
   prOnFailure: '--pr-on-failure',
   prProvider: '--pr-provider',
@@ -103,6 +119,7 @@ export const FLAG_FOR_FIELD: Record<string, string> = {
   reviewCmd: '--review-cmd',
   reviewCycles: '--review-cycles',
   userId: '--user-id',
+  callbackUrl: '--callback-url',
 };
 
 /** Builds the (not yet validated) job spec from flags; the schema validates it next. */
@@ -138,6 +155,8 @@ export async function specFromFlags(flags: SpecFlags): Promise<JobSpecInput> {
   set('allowNoChanges', flags.allowNoChanges);
   set('maxTurns', num(flags.maxTurns));
   set('maxCostUsd', num(flags.maxCostUsd));
+  set('maxTokens', num(flags.maxTokens));
+  if (flags.gateway === false) spec.gateway = false;
   set('sandbox', flags.sandbox);
   set('environment', flags.environment);
   set('verify', flags.verify);
@@ -151,6 +170,8 @@ export async function specFromFlags(flags: SpecFlags): Promise<JobSpecInput> {
   set('reviewCmd', flags.reviewCmd);
   set('reviewCycles', num(flags.reviewCycles));
   set('userId', flags.userId);
+  set('callbackUrl', flags.callbackUrl);
+  set('mode', flags.mode);
   if (spec.agent === undefined && spec.agentCmd !== undefined) spec.agent = 'command';
   return spec as JobSpecInput;
 }
@@ -172,11 +193,10 @@ async function readSpecFile(path: string): Promise<Record<string, unknown>> {
 }
 
 /** A local repository path becomes absolute (the runner may run elsewhere); URLs pass unchanged. */
-function localPathOrUrl(repo: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo) || repo.startsWith('-'))
+export function localPathOrUrl(repo: string): string {
+  if (repo.startsWith('-') || repo === '' || /^file:/i.test(repo) || localRepoPath(repo) === undefined)
     return repo;
-  if (isAbsolute(repo) || existsSync(repo)) return resolve(repo);
-  return repo;
+  return resolve(repo);
 }
 
 function num(value: string | undefined): number | string | undefined {

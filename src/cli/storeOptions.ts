@@ -13,7 +13,10 @@ export interface StoreFlags {
 /** --data-dir / --redis: which backend a command talks to. */
 export function addStoreOptions(cmd: Command): Command {
   return cmd
-    .option('--data-dir <dir>', 'embedded store directory (env DROVER_DATA_DIR, default ./.drover)')
+    .option(
+      '--data-dir <dir>',
+      'embedded store directory (env DROVER_DATA_DIR; default ./.drover if it exists, else ~/.local/share/drover)',
+    )
     .option(
       '--redis <url>',
       'use the Redis backend at this URL instead of the embedded store (env DROVER_REDIS_URL)',

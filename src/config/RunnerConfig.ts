@@ -5,13 +5,16 @@ import { z } from 'zod';
 import { type DroverFileConfig, loadDroverFileConfig } from '../environments/EnvironmentConfig.js';
 import { ConfigError } from '../errors.js';
 import type { SandboxMode } from '../jobs/JobSpec.js';
+import type { LocalRepoPolicy } from '../jobs/localRepoAccess.js';
 import type { RepoDefaults } from '../jobs/RepoDefaults.js';
 import { loadPriceTable, type PriceTable } from '../runner/guards/prices.js';
+import { defaultWorkRoot } from '../workspace/Workspace.js';
+import { defaultDataDir } from './dataDir.js';
 import { csvList, envBytes, envDuration, parseEnv } from './envSchemas.js';
 
 /** Every environment variable Drover reads, validated in one place (the README's config reference). */
 export const DroverEnv = z.object({
-  DROVER_DATA_DIR: z.string().default('.drover'),
+  DROVER_DATA_DIR: z.string().min(1).optional(),
   DROVER_WORK_DIR: z.string().optional(),
   DROVER_GIT_TOKEN: z.string().optional(),
   DROVER_GIT_USERNAME: z.string().default('x-access-token'),
@@ -30,7 +33,9 @@ export const DroverEnv = z.object({
   DROVER_CACHE_SPARE: z.enum(['on', 'off']).default('off'),
   DROVER_CACHE_MAX_BYTES: envBytes('10G'),
   DROVER_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
-  // Agents, guards, sandbox, environments (issue 5).
+  // Console logs: pretty lines on a terminal, JSON otherwise (--log-format sets it for one command).
+  DROVER_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).optional(),
+  // Agents, guards, sandbox, environments.
   DROVER_CONFIG: z.string().min(1).optional(),
   DROVER_PRICES_FILE: z.string().min(1).optional(),
   DROVER_SANDBOX: z.enum(['auto', 'none', 'workspace-write', 'read-only']).default('auto'),
@@ -41,6 +46,14 @@ export const DroverEnv = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
     .optional(),
   DROVER_CODEX_MODEL: z.string().min(1).optional(),
+  // Model gateway (src/gateway): on by default in every runner process.
+  DROVER_GATEWAY: z.enum(['on', 'off']).default('on'),
+  DROVER_GATEWAY_MAX_BODY: envBytes('32M'),
+  DROVER_RECORD_MODEL_BODIES: z.enum(['0', '1']).default('0'),
+  // Local repositories (paths, file:// URLs) any submitter may name: directories, comma-separated.
+  DROVER_ALLOW_LOCAL_REPOS: csvList,
+  // How often worker/serve remove workspaces of runner processes that are gone.
+  DROVER_SWEEP_INTERVAL: envDuration('5m', { maxMs: 86_400_000 }),
 });
 export type DroverEnv = z.infer<typeof DroverEnv>;
 
@@ -74,6 +87,10 @@ export interface RunnerConfig {
   sandboxDefault?: 'auto' | SandboxMode;
   /** DROVER_CONFIG `repos:`: job spec defaults per repository, for every intake. */
   repoDefaults: RepoDefaults[];
+  /** Which local repositories jobs may clone (DROVER_ALLOW_LOCAL_REPOS; never the data or work dir). */
+  localRepos: LocalRepoPolicy;
+  /** How often a long-running runner sweeps the work dir for workspaces of dead runners. */
+  sweepIntervalMs: number;
 }
 
 export function loadRunnerConfig(
@@ -86,8 +103,9 @@ export function loadRunnerConfig(
     throw new ConfigError(`--git-token-env: environment variable ${tokenVar} is not set`);
   }
   const fileConfig = e.DROVER_CONFIG ? loadDroverFileConfig(e.DROVER_CONFIG) : undefined;
+  const dataDir = resolve(overrides.dataDir ?? e.DROVER_DATA_DIR ?? defaultDataDir(env));
   return {
-    dataDir: resolve(overrides.dataDir ?? e.DROVER_DATA_DIR),
+    dataDir,
     workDir: e.DROVER_WORK_DIR,
     gitToken: env[tokenVar] || undefined,
     gitUsername: e.DROVER_GIT_USERNAME,
@@ -105,12 +123,17 @@ export function loadRunnerConfig(
     hostEnv: env,
     cache: {
       enabled: e.DROVER_CACHE === 'on',
-      dir: join(resolve(overrides.dataDir ?? e.DROVER_DATA_DIR), 'cache'),
+      dir: join(dataDir, 'cache'),
       maxBytes: e.DROVER_CACHE_MAX_BYTES,
       spare: e.DROVER_CACHE_SPARE === 'on',
     },
     ...(fileConfig ? { fileConfig } : {}),
     repoDefaults: fileConfig?.repos ?? [],
+    sweepIntervalMs: e.DROVER_SWEEP_INTERVAL,
+    localRepos: {
+      allowed: e.DROVER_ALLOW_LOCAL_REPOS.map((dir) => resolve(dir)),
+      forbidden: [dataDir, resolve(e.DROVER_WORK_DIR || defaultWorkRoot())],
+    },
     prices: loadPriceTable(e.DROVER_PRICES_FILE),
     sandboxDefault: e.DROVER_SANDBOX,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from './duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -23,6 +23,16 @@ describe('parseDuration', () => {
     expect(() => parseDuration('0s')).toThrow(/above zero/);
     expect(parseDuration('0s', { allowZero: true })).toBe(0);
     expect(() => parseDuration(-1)).toThrow(/positive/);
+  });
+
+  it('accepts up to 30 days and refuses more, naming the limit', () => {
+    expect(parseDuration('30d')).toBe(MAX_DURATION_MS);
+    expect(parseDuration('25d')).toBe(25 * 86_400_000);
+    for (const big of ['30d1ms', '31d', '99999999999999999999h', 2_592_001, 1e300, '1e400']) {
+      expect(() => parseDuration(big), String(big)).toThrow(/at most 30d|not a duration/);
+    }
+    expect(() => parseDuration('2h', { maxMs: 3_600_000 })).toThrow(/at most 1h0m/);
+    expect(() => parseDuration(`${'1'.repeat(100)}s`)).toThrow(/too long/);
   });
 
   it('formats for humans', () => {

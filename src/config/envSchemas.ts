@@ -28,8 +28,9 @@ const parsedWith = (parse: (text: string) => number, fallback: string) =>
       }
     });
 
-/** A duration (`90s`, `15m`...) in milliseconds. */
-export const envDuration = (fallback: string) => parsedWith(parseDuration, fallback);
+/** A duration (`90s`, `15m`...) in milliseconds; at most 30d, or `maxMs`. */
+export const envDuration = (fallback: string, opts: { maxMs?: number } = {}) =>
+  parsedWith((text) => parseDuration(text, opts), fallback);
 
 /** A size (`500M`, `10G`...) in bytes. */
 export const envBytes = (fallback: string) => parsedWith(parseBytes, fallback);

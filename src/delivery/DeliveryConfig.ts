@@ -22,7 +22,7 @@ const HttpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .transform((u) => u.replace(/\/+$/, ''));
 
-const DeliveryEnv = z.object({
+export const DeliveryEnv = z.object({
   DROVER_GITHUB_API_URL: HttpUrl.optional(),
   DROVER_GITHUB_TOKEN: z.string().optional(),
   DROVER_GITLAB_API_URL: HttpUrl.optional(),

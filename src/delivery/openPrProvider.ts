@@ -15,7 +15,8 @@ export interface ResolvedPrTarget {
 /**
  * The forge a job's PR goes to: provider from --pr-provider or the remote's host (or the host of a
  * configured API URL), repository from the remote URL's path, API URL and token from runner config
- * (the forge's token, else the job's git token). The token is registered with the masker.
+ * (a token minted for the job, else the forge's token, else the job's git token). The token is
+ * registered with the masker.
  */
 export function openPrProvider(ctx: JobContext): ResolvedPrTarget {
   const config = loadDeliveryConfig(ctx.config.hostEnv);
@@ -39,7 +40,7 @@ export function openPrProvider(ctx: JobContext): ResolvedPrTarget {
     ? `${remote.scheme}://${remote.authority}`
     : `https://${remote.host}`;
   if (name === 'github') {
-    const token = config.githubToken ?? ctx.gitToken;
+    const token = ctx.apiToken ?? config.githubToken ?? ctx.gitToken;
     if (!token) throw missingToken('GitHub', 'DROVER_GITHUB_TOKEN');
     ctx.masker.add(token);
     const parts = remote.path.split('/');
@@ -53,7 +54,7 @@ export function openPrProvider(ctx: JobContext): ResolvedPrTarget {
       apiUrl,
     };
   }
-  const token = config.gitlabToken ?? ctx.gitToken;
+  const token = ctx.apiToken ?? config.gitlabToken ?? ctx.gitToken;
   if (!token) throw missingToken('GitLab', 'DROVER_GITLAB_TOKEN');
   ctx.masker.add(token);
   const apiUrl = gitlabApiRoot(config.gitlabApiUrl ?? web);

@@ -23,6 +23,20 @@ describe('parseVerdict', () => {
     expect(parseVerdict('REVIEW: PASSABLE').outcome).toBe('INCOMPLETE');
   });
 
+  it('keeps what follows the verdict on its line', () => {
+    expect(parseVerdict('REVIEW: FAIL missing tests')).toEqual({
+      outcome: 'FAIL',
+      findings: 'missing tests',
+    });
+    expect(parseVerdict('- a.ts:3: off by one\n**REVIEW: FAIL** — also no tests\n')).toEqual({
+      outcome: 'FAIL',
+      findings: '- a.ts:3: off by one\nalso no tests',
+    });
+    expect(parseVerdict('REVIEW: PASS: nice work')).toEqual({ outcome: 'PASS', findings: 'nice work' });
+    // Only what follows the last verdict of the line: quoted instructions before it are dropped.
+    expect(parseVerdict('Answer REVIEW: PASS or REVIEW: FAIL.').findings).toBe('');
+  });
+
   it('bounds the findings', () => {
     const { findings } = parseVerdict(`${'x'.repeat(50_000)}\nREVIEW: FAIL`);
     expect(findings.length).toBe(16_000);

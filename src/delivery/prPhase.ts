@@ -33,7 +33,7 @@ export async function prPhase(ctx: JobContext): Promise<void> {
     {
       head: ctx.branch,
       base: ctx.baseRef!,
-      title: ctx.masker.mask(promptTitle(ctx.spec.prompt)),
+      title: ctx.masker.mask(ctx.spec.prTitle ?? promptTitle(ctx.spec.prompt)),
       body: prBody(ctx, state, publicUrl),
       draft,
     },

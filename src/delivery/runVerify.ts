@@ -23,7 +23,7 @@ export async function runVerify(ctx: JobContext, after: VerifyRound['after']): P
   };
   state.verifyRounds.push(round);
   const commands = verifyCommands(ctx);
-  // Same environment rules and sandbox as setup commands (issue 5): allow-listed env, workspace writable.
+  // Same environment rules and sandbox as setup commands: allow-listed env, workspace writable.
   const env = jobCommandEnv(ctx);
   for (const [i, command] of commands.entries()) {
     ctx.output.system(`$ ${command}`, 'verify.command', { command, index: i, round: round.round });

@@ -8,7 +8,9 @@ export interface GitRunOptions {
   /** Extra environment (e.g. gitAuthEnv) for this call only. */
   env?: Record<string, string>;
   allowFailure?: boolean;
-  input?: string;
+  input?: string | Buffer;
+  /** How stdout is decoded (default utf8; latin1 for byte-exact file names). */
+  stdoutEncoding?: BufferEncoding;
   timeoutMs?: number;
 }
 
@@ -37,18 +39,40 @@ const SAFE_CONFIG = [
 // overlap (a 20k-file checkout ~1.6x faster on 2 cores). Only checkouts above 100 files use them.
 const PERF_CONFIG = ['-c', `checkout.workers=${Math.min(16, Math.max(4, availableParallelism() * 2))}`];
 
+// Variables that point git at a repository, work tree, index or object store. Drover's runner may
+// itself be started from a git hook or alias that set them; each of Drover's git calls says which
+// repository it means (cwd, --git-dir or its own GIT_DIR), so inherited ones are dropped.
+const LOCATION_VARS = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_NAMESPACE',
+  'GIT_PREFIX',
+  'GIT_QUARANTINE_PATH',
+];
+
 /** Runs git with masked errors, no prompts, and Drover's safety config. */
 export class Git {
+  private readonly baseEnv: NodeJS.ProcessEnv;
+
   constructor(
     private readonly masker: Masker,
-    private readonly baseEnv: NodeJS.ProcessEnv = process.env,
-  ) {}
+    baseEnv: NodeJS.ProcessEnv = process.env,
+  ) {
+    const env = { ...baseEnv };
+    for (const key of LOCATION_VARS) delete env[key];
+    this.baseEnv = env;
+  }
 
   async run(args: string[], opts: GitRunOptions = {}): Promise<GitResult> {
     const result = await runProcess('git', [...SAFE_CONFIG, ...PERF_CONFIG, ...args], {
       cwd: opts.cwd,
       env: { ...this.baseEnv, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never', ...opts.env },
       input: opts.input,
+      stdoutEncoding: opts.stdoutEncoding,
       timeoutMs: opts.timeoutMs ?? 15 * 60_000,
     });
     const out: GitResult = {

@@ -1,3 +1,5 @@
+import { parseRepoUrl } from './repoUrl.js';
+
 /**
  * Environment that makes git send an Authorization header for one URL prefix only, so the token
  * never lands in argv, a remote URL or .git/config. Appends to any GIT_CONFIG_COUNT the caller set.
@@ -9,12 +11,12 @@ export function gitAuthEnv(
   username = 'x-access-token',
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  if (!token || !/^https?:\/\//i.test(repoUrl)) return env;
-  const origin = new URL(repoUrl).origin;
+  const parsed = parseRepoUrl(repoUrl);
+  if (!token || !parsed.ok || parsed.location.kind !== 'remote' || !parsed.location.origin) return env;
   const header = `Authorization: Basic ${Buffer.from(`${username}:${token}`).toString('base64')}`;
   const count = Number.parseInt(base.GIT_CONFIG_COUNT ?? '0', 10) || 0;
   env.GIT_CONFIG_COUNT = String(count + 1);
-  env[`GIT_CONFIG_KEY_${count}`] = `http.${origin}/.extraHeader`;
+  env[`GIT_CONFIG_KEY_${count}`] = `http.${parsed.location.origin}/.extraHeader`;
   env[`GIT_CONFIG_VALUE_${count}`] = header;
   return env;
 }

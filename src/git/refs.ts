@@ -1,23 +1,12 @@
+import { parseRepoUrl } from './repoUrl.js';
+
 /**
  * Validation of user-supplied repo URLs and ref names before they reach git's argv.
  * git itself would interpret `ext::`/`fd::` transports (command execution) and option-like values.
  */
 export function repoUrlProblem(url: string): string | undefined {
-  if (url.length === 0) return 'must not be empty';
-  if (url.startsWith('-')) return 'must not start with "-" (it would be read as a git option)';
-  if (/[\0\r\n]/.test(url)) return 'must not contain control characters';
-  const transport = /^([a-zA-Z][a-zA-Z0-9+.-]*)::/.exec(url);
-  if (transport) return `the "${transport[1]}::" transport is not allowed`;
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url);
-  if (scheme) {
-    const name = scheme[1]!.toLowerCase();
-    if (!['https', 'http', 'ssh', 'git', 'file'].includes(name))
-      return `the "${name}://" scheme is not allowed`;
-    if (/^https?:\/\/[^/]*@/.test(url)) {
-      return 'must not embed credentials; pass the token through DROVER_GIT_TOKEN instead';
-    }
-  }
-  return undefined;
+  const parsed = parseRepoUrl(url);
+  return parsed.ok ? undefined : parsed.problem;
 }
 
 /** A branch/ref name acceptable to `git check-ref-format --branch`, and never option-like. */

@@ -1,7 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CloneError, GitError, PushError } from '../errors.js';
+import { CloneError, PushError } from '../errors.js';
+import { clonedEmpty, describeCloneFailure, emptyRepoMessage } from './cloneFailure.js';
 import { type Git, lastLines } from './Git.js';
+import type { RunnerRepo } from './RunnerRepo.js';
+import { stageWorkTree } from './stageWorkTree.js';
+import { syncAgentHead } from './syncAgentHead.js';
 
 export interface CloneResult {
   /** The base ref's name (given, or the remote's default branch). */
@@ -21,10 +23,26 @@ export async function cloneRepo(
   if (baseRef) args.push('--branch', baseRef);
   const res = await git.run([...args, '--', url, dir], { env: authEnv, allowFailure: true });
   if (res.exitCode !== 0) {
-    throw new CloneError(`Cloning ${url}${baseRef ? ` at ${baseRef}` : ''} failed: ${lastLines(res.stderr)}`);
+    // git says "not found" both for a missing branch and for a repository without any branch.
+    const heads = /not found in upstream|couldn't find remote ref/i.test(res.stderr)
+      ? await remoteHasHeads(git, url, authEnv)
+      : undefined;
+    throw new CloneError(describeCloneFailure(url, baseRef, res.stderr, heads));
   }
+  const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: dir, allowFailure: true });
+  if (clonedEmpty(res.stderr) || head.exitCode !== 0) throw new CloneError(emptyRepoMessage(url));
   const name = baseRef ?? (await git.out(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir }));
   return { baseRef: name, baseSha: await git.out(['rev-parse', 'HEAD'], { cwd: dir }) };
+}
+
+/** Whether the remote has any branch (undefined when it cannot be asked). */
+async function remoteHasHeads(
+  git: Git,
+  url: string,
+  authEnv: Record<string, string>,
+): Promise<boolean | undefined> {
+  const res = await git.run(['ls-remote', '--heads', '--', url], { env: authEnv, allowFailure: true });
+  return res.exitCode === 0 ? res.stdout.trim() !== '' : undefined;
 }
 
 /** The sha of refs/heads/<branch> on the remote, or undefined when it does not exist. */
@@ -62,11 +80,50 @@ export async function jobTrailers(git: Git, dir: string, range: string): Promise
     .filter(Boolean);
 }
 
+/**
+ * Where an earlier attempt of `jobId` started on `ref`: the newest commit before that attempt's first
+ * commit that carries another job's trailer, else `baseSha`. Commits without a trailer (the agent's
+ * own) belong to the Drover commit that follows them. Undefined when no commit in range is the job's.
+ */
+export async function jobStartPoint(
+  git: Git,
+  dir: string,
+  baseSha: string,
+  ref: string,
+  jobId: string,
+): Promise<string | undefined> {
+  const out = await git.out(
+    [
+      'log',
+      '--reverse',
+      '--first-parent',
+      '--format=%H %(trailers:key=Drover-Job,valueonly,separator=%x2C)',
+      `${baseSha}..${ref}`,
+    ],
+    { cwd: dir },
+  );
+  let start = baseSha;
+  for (const line of out.split('\n')) {
+    const [sha, trailers = ''] = line.trim().split(' ');
+    if (!sha) continue;
+    const jobs = trailers
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (jobs.includes(jobId)) return start;
+    if (jobs.length > 0) start = sha;
+  }
+  return undefined;
+}
+
 export interface CommitOptions {
   message: string;
   authorName: string;
   authorEmail: string;
+  /** Where the branch started: the commit the agent's work is measured against. */
   baseSha: string;
+  /** Reports work-tree paths left out of the commit (nested repositories, special files). */
+  report: (line: string) => void;
 }
 
 export interface CommitResult {
@@ -78,31 +135,49 @@ export interface CommitResult {
   filesChanged: number;
 }
 
-/** Commits whatever the agent left uncommitted, keeping commits the agent made itself. */
-export async function commitChanges(git: Git, dir: string, opts: CommitOptions): Promise<CommitResult> {
-  const identity = {
-    GIT_AUTHOR_NAME: opts.authorName,
-    GIT_AUTHOR_EMAIL: opts.authorEmail,
-    GIT_COMMITTER_NAME: opts.authorName,
-    GIT_COMMITTER_EMAIL: opts.authorEmail,
-  };
-  await git.run(['add', '--all', '--', '.'], { cwd: dir });
-  const staged = await git.run(['diff', '--cached', '--quiet'], { cwd: dir, allowFailure: true });
+/**
+ * Commits whatever the agent left uncommitted, keeping commits the agent made itself, in the
+ * runner-owned repository with plumbing only: the agent's HEAD (imported and verified), the work tree
+ * staged into Drover's index, and a commit on top when the tree differs. Nothing in the workspace's
+ * `.git` is written (no COMMIT_EDITMSG, reflog, index or ref).
+ */
+export async function commitChanges(repo: RunnerRepo, opts: CommitOptions): Promise<CommitResult> {
+  const head = await syncAgentHead(repo);
+  const tree = await stageWorkTree(repo, opts.report);
+  const headTree =
+    head === repo.startSha ? repo.startTree : await repo.out(['rev-parse', '--verify', `${head}^{tree}`]);
+  let commit = head;
   let committed = false;
-  if (staged.exitCode === 1) {
-    await git.run(['commit', '--quiet', '--no-verify', '--file', '-'], {
-      cwd: dir,
-      env: identity,
-      input: opts.message,
+  if (tree !== headTree) {
+    commit = await repo.out(['commit-tree', tree, '-p', head], {
+      env: {
+        GIT_AUTHOR_NAME: opts.authorName,
+        GIT_AUTHOR_EMAIL: opts.authorEmail,
+        GIT_COMMITTER_NAME: opts.authorName,
+        GIT_COMMITTER_EMAIL: opts.authorEmail,
+      },
+      input: cleanMessage(opts.message),
     });
     committed = true;
-  } else if (staged.exitCode !== 0) {
-    throw new GitError(`Checking the workspace for changes failed: ${lastLines(staged.stderr)}`);
   }
-  const commit = await git.out(['rev-parse', 'HEAD'], { cwd: dir });
-  const count = Number(await git.out(['rev-list', '--count', `${opts.baseSha}..HEAD`], { cwd: dir }));
-  const files = await git.out(['diff', '--name-only', opts.baseSha, 'HEAD'], { cwd: dir });
-  return { commit, changed: count > 0, committed, filesChanged: files ? files.split('\n').length : 0 };
+  const changed =
+    committed ||
+    (head !== opts.baseSha &&
+      Number(await repo.out(['rev-list', '--count', `${opts.baseSha}..${head}`])) > 0);
+  const files = changed ? (await repo.run(['diff', '--name-only', '-z', opts.baseSha, commit])).stdout : '';
+  return { commit, changed, committed, filesChanged: files.split('\0').filter(Boolean).length };
+}
+
+/** What `git commit` does to a message it did not open an editor for: trailing spaces, runs of blank lines. */
+export function cleanMessage(message: string): string {
+  const lines = message.split('\n').map((l) => l.trimEnd());
+  const out: string[] = [];
+  for (const line of lines) {
+    if (line === '' && (out.length === 0 || out.at(-1) === '')) continue;
+    out.push(line);
+  }
+  while (out.at(-1) === '') out.pop();
+  return `${out.join('\n')}\n`;
 }
 
 export interface PushOptions {
@@ -112,31 +187,23 @@ export interface PushOptions {
   /** The branch's sha on the remote when the job started ('' = it must not exist): a lease, not a blind force. */
   expectedRemoteSha: string;
   authEnv: Record<string, string>;
-  /** A scratch directory for the isolated push repository. */
-  scratchDir: string;
 }
 
 /**
- * Pushes from a fresh bare repository that borrows the workspace's objects (alternates), so the
- * authenticated push never reads config or hooks the agent could have planted in the workspace.
+ * Pushes the commit from the runner-owned repository, which holds every object it needs (the agent's
+ * were imported and verified): the authenticated push never reads anything the agent could plant.
  */
-export async function pushBranch(git: Git, workspace: string, opts: PushOptions): Promise<void> {
-  const pushDir = join(opts.scratchDir, 'push.git');
-  await git.run(['init', '--quiet', '--bare', pushDir]);
-  await mkdir(join(pushDir, 'objects', 'info'), { recursive: true });
-  await writeFile(join(pushDir, 'objects', 'info', 'alternates'), `${join(workspace, '.git', 'objects')}\n`);
+export async function pushBranch(repo: RunnerRepo, opts: PushOptions): Promise<void> {
   const ref = `refs/heads/${opts.branch}`;
-  await git.run(['--git-dir', pushDir, 'update-ref', ref, opts.commit]);
-  const res = await git.run(
+  const res = await repo.network(
     [
-      '--git-dir',
-      pushDir,
       'push',
       '--porcelain',
+      '--no-recurse-submodules',
       `--force-with-lease=${ref}:${opts.expectedRemoteSha}`,
       '--',
       opts.url,
-      `${ref}:${ref}`,
+      `${opts.commit}:${ref}`,
     ],
     { env: opts.authEnv, allowFailure: true },
   );

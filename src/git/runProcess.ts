@@ -5,7 +5,9 @@ export interface RunProcessOptions {
   /** The whole environment of the child (nothing is inherited). */
   env: NodeJS.ProcessEnv;
   /** Written to stdin, then closed; without it stdin is /dev/null. */
-  input?: string | undefined;
+  input?: string | Buffer | undefined;
+  /** How stdout is decoded (default utf8; latin1 keeps every byte of a file name as one character). */
+  stdoutEncoding?: BufferEncoding | undefined;
   /** SIGTERM after this long, SIGKILL 5 s later. */
   timeoutMs: number;
 }
@@ -58,7 +60,7 @@ export function runProcess(
       if (killTimer) clearTimeout(killTimer);
       const err = stripFinalNewline(Buffer.concat(stderr).toString('utf8'));
       resolve({
-        stdout: stripFinalNewline(Buffer.concat(stdout).toString('utf8')),
+        stdout: stripFinalNewline(Buffer.concat(stdout).toString(opts.stdoutEncoding ?? 'utf8')),
         stderr: spawnError ? `${err}${err ? '\n' : ''}${spawnError.message}` : err,
         exitCode: spawnError ? null : code,
         timedOut,

@@ -21,5 +21,6 @@ export const ErrorKind = z.enum([
   'review',
   'sandbox',
   'delivery',
+  'unsafe_workspace',
 ]);
 export type ErrorKind = z.infer<typeof ErrorKind>;

@@ -2,6 +2,7 @@ import type { ErrorKind } from './ErrorKind.js';
 import type { JobSource } from './JobSource.js';
 import type { JobSpec } from './JobSpec.js';
 import type { JobStatus } from './JobStatus.js';
+import type { ReviewVerdict } from './ReviewVerdict.js';
 
 /** A job as stored and reported (CLI --json, API, Redis hash). Timestamps are ISO-8601 strings. */
 export interface JobRecord {
@@ -24,11 +25,21 @@ export interface JobRecord {
   runnerId: string | null;
   costUsd: number | null;
   turns: number | null;
+  /** Model tokens of the job's calls through the model gateway: input not read from cache (cache writes included). */
+  inputTokens: number | null;
+  /** Input tokens read from the provider's prompt cache. */
+  cachedInputTokens: number | null;
+  /** Output tokens (reasoning/thinking included). */
+  outputTokens: number | null;
   prUrl: string | null;
   /** Current pipeline phase while running (preparing, cloning, agent, verify, committing, pushing...). */
   phase: string | null;
   /** The intake that created the job (CLI, API, forge...) and what asked for it; null when unknown. */
   source: JobSource | null;
+  /** The last review's verdict (review-only jobs, and jobs with the reviewer loop); null without one. */
+  verdict: ReviewVerdict | null;
+  /** The last review's findings (masked, bounded); null without a review. */
+  findings: string | null;
   cancelRequested: boolean;
 }
 
@@ -42,10 +53,15 @@ export type JobPatch = Partial<
     | 'exitCode'
     | 'costUsd'
     | 'turns'
+    | 'inputTokens'
+    | 'cachedInputTokens'
+    | 'outputTokens'
     | 'prUrl'
     | 'phase'
     | 'errorKind'
     | 'errorMessage'
+    | 'verdict'
+    | 'findings'
   >
 >;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readStoredJson } from '../util/storedJson.js';
 
 /** Where a job came from. Set by the intake that created it, never by the submitter's spec. */
 export const INTAKES = ['cli', 'api', 'redis', 'forge', 'plan', 'task-runner'] as const;
@@ -16,6 +17,8 @@ export const JobSource = z.object({
   deliveryId: z.string().max(200).optional(),
   author: z.string().max(200).optional(),
   url: z.string().max(2048).optional(),
+  // GitHub App installation covering the repo: runners mint the job's token from it.
+  installationId: z.number().int().positive().optional(),
   // Plans: the task and the role of this run.
   plan: z.string().max(200).optional(),
   task: z.string().max(200).optional(),
@@ -27,11 +30,5 @@ export type JobSource = z.infer<typeof JobSource>;
 
 /** Reads a stored source; anything unreadable is treated as unknown (null), never trusted. */
 export function parseStoredSource(raw: string | null | undefined): JobSource | null {
-  if (!raw) return null;
-  try {
-    const parsed = JobSource.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return readStoredJson(JobSource, raw) ?? null;
 }

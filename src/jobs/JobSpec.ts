@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Duration } from '../config/duration.js';
 import { refNameProblem, repoUrlProblem } from '../git/refs.js';
+import { httpUrlProblem } from '../util/httpUrlProblem.js';
 
 export const AGENT_NAMES = ['claude', 'command', 'codex', 'gemini'] as const;
 export const AgentName = z.enum(AGENT_NAMES);
@@ -24,6 +25,15 @@ const RefName = z.string().superRefine((ref, ctx) => {
 });
 
 const ShellCommand = z.string().min(1, 'must not be empty').max(16_384);
+
+/** Where Drover POSTs the job's signed start/end notices: http(s), no credentials in it. */
+const CallbackUrl = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .superRefine((value, ctx) => {
+    const problem = httpUrlProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /**
  * A coding task, as accepted from the CLI, the HTTP API and Redis stream payloads.
@@ -49,6 +59,9 @@ export const JobSpecFields = z.strictObject({
   // Guards, the same for every agent.
   maxTurns: z.number().int().positive().max(10_000).optional(),
   maxCostUsd: z.number().positive().max(100_000).optional(),
+  // Model gateway: a budget on the tokens of every model call, and the per-job off switch.
+  maxTokens: z.number().int().positive().max(1_000_000_000).optional(),
+  gateway: z.boolean().optional(),
   sandbox: SandboxMode.optional(),
   environment: z
     .string()
@@ -60,15 +73,29 @@ export const JobSpecFields = z.strictObject({
   prOnFailure: z.boolean().optional(),
   pr: z.boolean().optional(),
   prProvider: z.enum(['github', 'gitlab']).optional(),
+  // The PR/MR title (default: the prompt's first line).
+  prTitle: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(256)
+    .refine((t) => !/[\r\n]/.test(t), 'must be one line')
+    .optional(),
   resetBranch: z.boolean().optional(),
   review: z.boolean().optional(),
   reviewAgent: AgentName.optional(),
   reviewCmd: ShellCommand.optional(),
   reviewCycles: z.number().int().min(1).max(5).optional(),
+  // Signed start/end notices (X-Drover-Signature), whatever the intake.
+  callbackUrl: CallbackUrl.optional(),
+  // `review`: review-only job — the reviewer judges `branch` against `baseRef` and records a verdict;
+  // nothing is committed or pushed.
+  mode: z.enum(['change', 'review']).optional(),
 });
 
 export const JobSpec = JobSpecFields.superRefine((spec, ctx) => {
-  if (spec.agent === 'command' && !spec.agentCmd) {
+  // A review-only job runs only the reviewer, whose command may be reviewCmd.
+  if (spec.agent === 'command' && !spec.agentCmd && !(spec.mode === 'review' && spec.reviewCmd)) {
     ctx.addIssue({ code: 'custom', path: ['agentCmd'], message: 'is required when agent is "command"' });
   }
   if (spec.agent !== 'command' && spec.agentCmd) {
@@ -78,8 +105,20 @@ export const JobSpec = JobSpecFields.superRefine((spec, ctx) => {
       message: 'is only allowed when agent is "command"',
     });
   }
+  if (spec.mode === 'review' && !spec.branch) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['branch'],
+      message: 'is required when mode is "review" (the branch to review)',
+    });
+  }
   const reviewAgent = spec.reviewAgent ?? spec.agent;
-  if (spec.review && reviewAgent === 'command' && !spec.reviewCmd && !spec.agentCmd) {
+  if (
+    (spec.review || spec.mode === 'review') &&
+    reviewAgent === 'command' &&
+    !spec.reviewCmd &&
+    !spec.agentCmd
+  ) {
     ctx.addIssue({
       code: 'custom',
       path: ['reviewCmd'],

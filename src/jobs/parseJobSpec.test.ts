@@ -50,6 +50,15 @@ describe('parseJobSpec', () => {
     expect(issues.find((i) => i.path === 'timeout')?.message).toMatch(/90s, 15m or 1h/);
   });
 
+  it('takes the model gateway fields: a token budget and the per-job off switch', () => {
+    expect(parseJobSpec({ ...base, maxTokens: 500_000, gateway: false })).toMatchObject({
+      maxTokens: 500_000,
+      gateway: false,
+    });
+    const issues = issuesOf({ ...base, maxTokens: 0, gateway: 'no' });
+    expect(issues.map((i) => i.path).sort()).toEqual(['gateway', 'maxTokens']);
+  });
+
   it('requires agentCmd for the command agent and only for it', () => {
     expect(issuesOf({ ...base, agent: 'command' })).toEqual([
       { path: 'agentCmd', message: 'is required when agent is "command"' },

@@ -9,6 +9,10 @@ export function zodIssues(error: z.ZodError): { path: string; message: string }[
     if (issue.code === 'unrecognized_keys') {
       return { path: issue.keys.join(', '), message: 'unknown field (not part of the job spec)' };
     }
+    // zod's "Invalid input: expected string, received undefined" for a field that is simply missing.
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+      return { path, message: 'is required' };
+    }
     return { path, message: issue.message };
   });
 }

@@ -11,6 +11,12 @@ import { sleep } from '../util/sleep.js';
  */
 export type OutputListener = (entry: OutputEntry, jobId: string) => unknown;
 
+/**
+ * Called with each batch once the store has it, in seq order: what readers may be shown without ever
+ * seeing a seq the store could lose (live event streams push these).
+ */
+export type StoredListener = (entries: readonly OutputEntry[], jobId: string) => void;
+
 export interface JobOutputOptions {
   /** Entries per store write. */
   batchSize?: number;
@@ -41,6 +47,7 @@ export class JobOutput {
   private tsMs = 0;
   private tsText = '';
   private readonly listeners = new Set<OutputListener>();
+  private readonly storedListeners = new Set<StoredListener>();
   private readonly batchSize: number;
   private readonly flushMs: number;
   private readonly highWater: number;
@@ -79,6 +86,11 @@ export class JobOutput {
   onEntry(listener: OutputListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  onStored(listener: StoredListener): () => void {
+    this.storedListeners.add(listener);
+    return () => this.storedListeners.delete(listener);
   }
 
   /** Appends an entry whose text is already masked (lines from a StreamMasker). */
@@ -180,6 +192,13 @@ export class JobOutput {
           for (const e of batch) this.bufferedChars -= e.line.length;
           this.written += batch.length;
           failures = 0;
+          for (const listener of this.storedListeners) {
+            try {
+              listener(batch, this.jobId);
+            } catch (err) {
+              this.options.logger?.warn({ err, jobId: this.jobId }, 'stored-output listener failed');
+            }
+          }
         } catch (err) {
           failures++;
           if (failures === 1 || failures % 20 === 0) {

@@ -2,15 +2,28 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { RunnerConfig } from '../config/RunnerConfig.js';
 import { type DroverError, InterruptedError } from '../errors.js';
-import type { JobStore } from '../store/types.js';
+import type { JobRecord } from '../jobs/JobRecord.js';
+import type { JobSpec } from '../jobs/JobSpec.js';
+import type { EnqueueOptions, JobStore } from '../store/types.js';
 import { sleep } from '../util/sleep.js';
+import { sweepWorkspaces } from '../workspace/sweepWorkspaces.js';
+import { defaultWorkRoot } from '../workspace/Workspace.js';
 import { type ExecuteDeps, type ExecuteResult, executeLease } from './executeLease.js';
-import type { OutputListener } from './JobOutput.js';
+import type { OutputListener, StoredListener } from './JobOutput.js';
+import type { JobLifecycleObserver } from './types.js';
 
 export interface RunnerOptions {
   concurrency?: number;
   onOutput?: OutputListener;
+  /** Output once stored, for live readers in this process (serve's event streams). */
+  onStored?: StoredListener;
+  /** A job this runner ran is done (its status is written), for live readers in this process. */
+  onJobEnd?: (jobId: string) => void;
   resolveGitToken?: ExecuteDeps['resolveGitToken'];
+  /** Told when each job starts and ends (signed callbacks, control-plane reporting). */
+  observer?: JobLifecycleObserver;
+  /** The model gateway of this process (src/gateway's startModelGateway), injected by the CLI command. */
+  modelAccess?: ExecuteDeps['modelAccess'];
   /** How long one claim call waits for work before looping (keeps shutdown responsive). */
   claimWaitMs?: number;
 }
@@ -28,6 +41,8 @@ export class Runner {
   private readonly startedAt = new Date().toISOString();
   private loops: Promise<void>[] = [];
   private registration: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<unknown> | undefined;
   private stopping = false;
   /** How many jobs ended interrupted (released for retry or cancelled by shutdown). */
   interrupted = 0;
@@ -47,16 +62,24 @@ export class Runner {
     return [...this.inFlight.keys()];
   }
 
-  /** Claims and runs one specific queued job (drover run). */
-  async runJob(jobId: string): Promise<ExecuteResult | undefined> {
-    const lease = await this.store.claim(this.id, {
+  /**
+   * Creates a job already claimed by this runner and runs it here (drover run): enqueue and claim are
+   * one store operation, so a worker sharing the store never takes it. `onClaimed` sees the job first.
+   */
+  async runNew(
+    spec: JobSpec,
+    opts: EnqueueOptions = {},
+    onClaimed?: (job: JobRecord) => void,
+  ): Promise<{ job: JobRecord; result: ExecuteResult }> {
+    const lease = await this.store.enqueueClaimed(spec, {
+      ...opts,
+      runnerId: this.id,
       leaseMs: this.config.leaseMs,
-      waitMs: 0,
-      jobId,
-      signal: this.claimController.signal,
     });
-    if (!lease) return undefined;
-    return this.track(jobId, executeLease(lease, this.deps()));
+    onClaimed?.(lease.job);
+    this.sweep();
+    const result = await this.track(lease.job.id, executeLease(lease, { ...this.deps(), ownJob: true }));
+    return { job: lease.job, result };
   }
 
   /** Starts the claim loops; resolves once they have all ended after stop(). */
@@ -64,6 +87,10 @@ export class Runner {
     const concurrency = this.options.concurrency ?? 1;
     this.register();
     this.registration = setInterval(() => this.register(), REGISTRATION_EVERY_MS);
+    // Workspaces of runners killed before they could clean up: at start, then every few minutes.
+    this.sweep();
+    this.sweepTimer = setInterval(() => this.sweep(), this.config.sweepIntervalMs);
+    this.sweepTimer.unref();
     this.logger.info({ runnerId: this.id, concurrency, store: this.store.kind }, 'runner started');
     for (let i = 0; i < concurrency; i++) this.loops.push(this.loop());
     return Promise.all(this.loops).then(() => undefined);
@@ -90,6 +117,17 @@ export class Runner {
     }
   }
 
+  /** Removes workspaces whose owner process is gone (one sweep at a time; failures are only logged). */
+  private sweep(): void {
+    if (this.sweeping) return;
+    const workRoot = this.config.workDir || defaultWorkRoot();
+    this.sweeping = sweepWorkspaces(workRoot, this.logger)
+      .catch((err) => this.logger.warn({ err }, 'workspace sweep failed'))
+      .finally(() => {
+        this.sweeping = undefined;
+      });
+  }
+
   private deps(): ExecuteDeps {
     return {
       store: this.store,
@@ -97,7 +135,11 @@ export class Runner {
       logger: this.logger,
       stopSignal: this.stopController.signal,
       ...(this.options.onOutput ? { onOutput: this.options.onOutput } : {}),
+      ...(this.options.onStored ? { onStored: this.options.onStored } : {}),
+      ...(this.options.onJobEnd ? { onJobEnd: this.options.onJobEnd } : {}),
       ...(this.options.resolveGitToken ? { resolveGitToken: this.options.resolveGitToken } : {}),
+      ...(this.options.observer ? { observer: this.options.observer } : {}),
+      ...(this.options.modelAccess ? { modelAccess: this.options.modelAccess } : {}),
     };
   }
 
@@ -142,7 +184,7 @@ export class Runner {
     if (!this.stopping) {
       this.stopping = true;
       this.claimController.abort();
-      this.logger.info({ inFlight: this.inFlight.size, drainTimeoutMs }, 'runner stopping');
+      this.logger.debug({ inFlight: this.inFlight.size, drainTimeoutMs }, 'runner stopping');
     }
     const all = Promise.allSettled([...this.inFlight.values()]);
     const drainTimer = new AbortController(); // so a long drain timeout never keeps the process alive
@@ -158,6 +200,8 @@ export class Runner {
     }
     await Promise.allSettled(this.loops);
     if (this.registration) clearInterval(this.registration);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.sweeping;
     await this.store.unregisterRunner(this.id).catch(() => {});
   }
 }

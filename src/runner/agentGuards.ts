@@ -12,6 +12,7 @@ import { BudgetGuard } from './guards/BudgetGuard.js';
 import { DEFAULT_PRICES, type TokenUsage } from './guards/prices.js';
 import { type Tail, tailJsonlDir } from './guards/tailJsonlDir.js';
 import { type WorkspaceWatch, watchWorkspace } from './guards/watchWorkspace.js';
+import type { GatewayRun } from './modelGatewayRun.js';
 import type { AgentRunOptions, AgentRunResult } from './runAgent.js';
 import type { SupervisedProcess } from './superviseProcess.js';
 
@@ -24,21 +25,30 @@ export interface AgentGuards {
 
 /**
  * The guards every agent runs under, whatever it is: the job's sandbox (the reviewer read-only), the
- * environment's variables, what is left of the job's turn and cost budgets (passed to the agent where
- * it has flags, and enforced by Drover from the normalized events and live session usage), workspace
- * file changes counted as activity by the idle watchdog, and Claude Code's Stop hook. Adjusts agentCtx
- * before the adapter prepares the invocation.
+ * environment's variables, what is left of the job's turn and cost budgets, workspace file changes
+ * counted as activity by the idle watchdog, and Claude Code's Stop hook. Adjusts agentCtx before the
+ * adapter prepares the invocation.
+ *
+ * Through the model gateway, budgets are enforced there, before each call, and the agent gets no
+ * budget flags of its own (one count for every agent). Without it they are passed to the agent where it
+ * has flags and enforced by Drover from the normalized events and live session usage (the fallback).
  */
 export async function prepareAgentGuards(
   ctx: JobContext,
   adapter: AgentAdapter,
   agentCtx: AgentContext,
+  gateway?: GatewayRun,
 ): Promise<AgentGuards> {
   const sandbox = await jobSandbox(ctx);
   const mode = sandbox.mode !== 'none' && agentCtx.role === 'reviewer' ? 'read-only' : sandbox.mode;
   agentCtx.sandbox = mode;
   agentCtx.env = withoutSecrets({ ...agentCtx.env, ...jobExtraEnv(ctx) }, ctx);
   applyRemainingBudget(ctx, agentCtx);
+  if (gateway) {
+    agentCtx.wires = gateway.wires;
+    delete agentCtx.maxTurns;
+    delete agentCtx.maxCostUsd;
+  }
   // `node <dist>/cli/main.js hook`, when running from a build (the Stop hook runs the same Drover).
   const mainJs = builtCliPath();
   if (adapter.name === 'claude' && mainJs && existsSync(mainJs))
@@ -81,6 +91,7 @@ export async function prepareAgentGuards(
       },
       (err) => ctx.logger.debug({ err }, 'workspace watch failed'),
     );
+    const detach = gateway?.attach(proc);
     const tails: Tail[] = [tailJsonlDir(agentCtx.stateDir, (line) => onHookLine(ctx, line), hookFileOnly)];
     const live = agentCtx.maxCostUsd !== undefined ? adapter.liveUsage?.(agentCtx) : undefined;
     if (live) {
@@ -98,6 +109,7 @@ export async function prepareAgentGuards(
     }
     return () => {
       closed = true;
+      detach?.();
       watch?.close();
       pending.push(watching);
       for (const tail of tails) pending.push(tail.stop());
@@ -106,12 +118,17 @@ export async function prepareAgentGuards(
 
   return {
     options: {
-      wrap: (inv) => sandbox.wrap(inv, mode),
+      wrap: (inv) => sandbox.wrap(gateway ? gateway.scrub(inv) : inv, mode),
       onEvent: (event: AgentEvent, proc) => enforce(proc, guard.observe(event)),
       onStart,
     },
     async finish(result) {
       await Promise.all(pending);
+      if (gateway) {
+        // The gateway's count is exact: the agent's own report (and Drover's estimate) give way to it.
+        await gateway.finish(result);
+        return;
+      }
       if (counted && result.sessionId && guard.lastUsage) counted.set(result.sessionId, guard.lastUsage);
       if (result.turns === undefined && guard.turns > 0) result.turns = guard.turns;
       if (result.costUsd === undefined && guard.costUsd !== undefined) result.costUsd = guard.costUsd;
@@ -128,7 +145,12 @@ function usageBySession(ctx: JobContext): Map<string, TokenUsage> {
 
 /** Budgets are per job: a later run (fix round, review) gets what the earlier ones left. */
 function applyRemainingBudget(ctx: JobContext, agentCtx: AgentContext): void {
-  const { maxTurns, maxCostUsd } = ctx.spec;
+  const { maxTurns, maxCostUsd, maxTokens } = ctx.spec;
+  if (maxTokens !== undefined) {
+    const used = (ctx.inputTokens ?? 0) + (ctx.cachedInputTokens ?? 0) + (ctx.outputTokens ?? 0);
+    if (used >= maxTokens)
+      throw new BudgetError(`The job used its ${maxTokens} tokens (--max-tokens) before this agent run.`);
+  }
   if (maxTurns !== undefined) {
     const left = maxTurns - (ctx.turns ?? 0);
     if (left <= 0)

@@ -7,13 +7,17 @@ import type { RunnerConfig } from '../config/RunnerConfig.js';
 import { CancelledError, DroverError, InterruptedError, LeaseLostError, toDroverError } from '../errors.js';
 import { Git } from '../git/Git.js';
 import { gitAuthEnv } from '../git/gitAuthEnv.js';
-import type { JobOutcome } from '../jobs/JobRecord.js';
+import type { JobOutcome, JobRecord } from '../jobs/JobRecord.js';
+import { assertLocalRepoAllowed, localSubmitter } from '../jobs/localRepoAccess.js';
 import { statusForError } from '../jobs/outcome.js';
 import type { JobContext } from '../pipeline/JobContext.js';
+import type { ModelAccess } from '../pipeline/ModelAccess.js';
 import { Masker } from '../secrets/Masker.js';
 import type { JobStore, Lease } from '../store/types.js';
-import { JobOutput, type OutputListener } from './JobOutput.js';
+import { JobOutput, type OutputListener, type StoredListener } from './JobOutput.js';
+import { closeModelSession } from './modelGatewayRun.js';
 import { runPipeline } from './pipeline.js';
+import type { JobLifecycleObserver, ResolveJobCredentials } from './types.js';
 
 export interface ExecuteDeps {
   store: JobStore;
@@ -22,8 +26,18 @@ export interface ExecuteDeps {
   /** Aborted (with an InterruptedError or CancelledError) when the runner stops before the job ends. */
   stopSignal: AbortSignal;
   onOutput?: OutputListener;
-  /** Resolves per-job credentials (Redis backend: the user's encrypted git token). */
-  resolveGitToken?: (ctx: { userId?: string }) => Promise<string | undefined>;
+  /** Resolves per-job credentials (the user's encrypted git token, a token minted for a forge job...). */
+  resolveGitToken?: ResolveJobCredentials;
+  /** Told when the job starts and when its terminal status is written (never awaited). */
+  observer?: JobLifecycleObserver;
+  /** The model gateway agents call through (absent: agents get the API keys themselves). */
+  modelAccess?: ModelAccess;
+  /** Told about output once it is stored (live event streams of this process). */
+  onStored?: StoredListener;
+  /** Told when this runner is done with a job (finished, released or lost). */
+  onJobEnd?: (jobId: string) => void;
+  /** This process enqueued the job itself (drover run): its local repo path means this machine. */
+  ownJob?: boolean;
 }
 
 export type ExecuteResult = 'finished' | 'released' | 'lost' | 'duplicate';
@@ -34,6 +48,14 @@ export type ExecuteResult = 'finished' | 'released' | 'lost' | 'duplicate';
  * A runner that is shutting down gives the job back instead of failing it.
  */
 export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult> {
+  try {
+    return await runLease(lease, deps);
+  } finally {
+    deps.onJobEnd?.(lease.job.id);
+  }
+}
+
+async function runLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult> {
   const { job } = lease;
   const { store, config } = deps;
   const logger = deps.logger.child({ jobId: job.id, runnerId: config.runnerId });
@@ -54,6 +76,7 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
   });
   if (log) output.onEntry(log.onEntry);
   if (deps.onOutput) output.onEntry(deps.onOutput);
+  if (deps.onStored) output.onStored(deps.onStored);
 
   const controller = new AbortController();
   const onStop = () => controller.abort(deps.stopSignal.reason);
@@ -93,22 +116,34 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
     expectedRemoteSha: '',
     branch: job.branch,
     agentRuns: [],
+    ...(deps.modelAccess ? { modelAccess: deps.modelAccess } : {}),
   };
   output.system(`Job ${job.id} (attempt ${job.attempts}) on runner ${config.runnerId}`, 'status', {
     status: 'running',
     attempt: job.attempts,
   });
   logger.info({ repo: spec.repo, agent: spec.agent, attempt: job.attempts }, 'job started');
+  observe(logger, () => deps.observer?.started?.(job));
 
   let error: DroverError | undefined;
   try {
-    const token = deps.resolveGitToken
-      ? await deps.resolveGitToken(spec.userId ? { userId: spec.userId } : {})
+    // The runner is the one place that sees every job, direct Redis producers included.
+    await assertLocalRepoAllowed(spec.repo, {
+      trusted: localSubmitter(job.source, {
+        storeKind: store.kind,
+        ...(deps.ownJob ? { ownJob: true } : {}),
+      }),
+      policy: config.localRepos,
+    });
+    const resolved = deps.resolveGitToken
+      ? await deps.resolveGitToken(spec.userId ? { userId: spec.userId, job } : { job })
       : config.gitToken;
-    if (token) {
-      masker.add(token);
-      ctx.gitToken = token;
-      ctx.authEnv = gitAuthEnv(config.hostEnv, spec.repo, token, config.gitUsername);
+    const creds = typeof resolved === 'string' ? { token: resolved } : resolved;
+    if (creds?.token) {
+      masker.add(creds.token);
+      ctx.gitToken = creds.token;
+      if (creds.forApi) ctx.apiToken = creds.token;
+      ctx.authEnv = gitAuthEnv(config.hostEnv, spec.repo, creds.token, creds.username ?? config.gitUsername);
     }
     await runPipeline(ctx);
   } catch (err) {
@@ -117,6 +152,8 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
   } finally {
     clearInterval(beat);
     deps.stopSignal.removeEventListener('abort', onStop);
+    // The job's gateway token is refused from here on; a call still in flight is aborted upstream.
+    await closeModelSession(ctx).catch((err) => logger.warn({ err }, 'could not close the model session'));
   }
   // The pipeline may have ended for its own reasons while a stop was requested: the stop wins.
   if (controller.signal.aborted && controller.signal.reason instanceof DroverError)
@@ -146,8 +183,12 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
     ...(ctx.commit ? { commit: ctx.commit } : {}),
     ...(ctx.costUsd !== undefined ? { costUsd: ctx.costUsd } : {}),
     ...(ctx.turns !== undefined ? { turns: ctx.turns } : {}),
+    ...(ctx.inputTokens !== undefined ? { inputTokens: ctx.inputTokens } : {}),
+    ...(ctx.cachedInputTokens !== undefined ? { cachedInputTokens: ctx.cachedInputTokens } : {}),
+    ...(ctx.outputTokens !== undefined ? { outputTokens: ctx.outputTokens } : {}),
     ...(error ? { errorKind: error.kind, errorMessage: masker.mask(error.message) } : {}),
     ...exitCodeOf(ctx, error),
+    ...reviewOf(ctx),
   };
   output.system(
     error
@@ -172,7 +213,41 @@ export async function executeLease(lease: Lease, deps: ExecuteDeps): Promise<Exe
     { status: outcome.status, errorKind: outcome.errorKind },
     written ? 'job finished' : 'job already finished',
   );
+  if (written && deps.observer?.finished) {
+    // The stored record carries what phases wrote on the way (the PR's URL); the claim's copy does not.
+    const record = await store.get(job.id).catch(() => undefined);
+    observe(logger, () => deps.observer?.finished?.(record ?? finishedRecord(job, outcome), outcome));
+  }
   return written ? 'finished' : 'duplicate';
+}
+
+/** Observers are told, never awaited; one that throws must not change the job's outcome. */
+function observe(logger: Logger, notify: () => void): void {
+  try {
+    notify();
+  } catch (err) {
+    logger.warn({ err }, 'job lifecycle observer failed');
+  }
+}
+
+/** The record as it stands once the outcome is written, should reading it back fail. */
+function finishedRecord(job: JobRecord, outcome: JobOutcome): JobRecord {
+  const { status, ...patch } = outcome;
+  const finishedAt = new Date().toISOString();
+  const startedAt = job.startedAt ?? finishedAt;
+  return {
+    ...job,
+    ...patch,
+    status,
+    finishedAt,
+    durationMs: Date.parse(finishedAt) - Date.parse(startedAt),
+  } as JobRecord;
+}
+
+/** The last review's verdict and findings (already masked), when the job had a review. */
+function reviewOf(ctx: JobContext): { verdict?: JobOutcome['verdict']; findings?: string } {
+  const review = ctx.delivery?.reviews.at(-1);
+  return review ? { verdict: review.outcome, findings: review.findings } : {};
 }
 
 function exitCodeOf(ctx: JobContext, error: DroverError | undefined): { exitCode?: number } {

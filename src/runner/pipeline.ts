@@ -7,7 +7,9 @@ import {
   throwDeferred,
   VERIFY_PHASE,
 } from '../delivery/deliveryPhases.js';
+import { REVIEW_ONLY_PHASE } from '../delivery/reviewOnlyPhase.js';
 import { AgentTimeoutError, DroverError } from '../errors.js';
+import type { JobSpec } from '../jobs/JobSpec.js';
 import { type JobContext, remainingMs } from '../pipeline/JobContext.js';
 import type { Phase } from '../pipeline/Phase.js';
 import { checkout } from './steps/checkout.js';
@@ -36,8 +38,18 @@ export const PHASES: Phase[] = [
   PR_PHASE,
 ];
 
+/** A review-only job (`mode: review`): the branch is checked out and reviewed; nothing is committed or pushed. */
+export const REVIEW_ONLY_PHASES: Phase[] = [
+  ...PHASES.filter((p) => ['preparing', 'cloning', 'setup'].includes(p.name)),
+  REVIEW_ONLY_PHASE,
+];
+
+export function phasesFor(spec: JobSpec): Phase[] {
+  return spec.mode === 'review' ? REVIEW_ONLY_PHASES : PHASES;
+}
+
 /** Runs every phase; the workspace is removed on every path out (success, failure, abort). */
-export async function runPipeline(ctx: JobContext, phases: Phase[] = PHASES): Promise<void> {
+export async function runPipeline(ctx: JobContext, phases: Phase[] = phasesFor(ctx.spec)): Promise<void> {
   try {
     for (const phase of phases) {
       if (phase.when && !phase.when(ctx)) continue;

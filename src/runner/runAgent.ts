@@ -1,5 +1,7 @@
 import { type AgentEvent, describeEvent } from '../agents/AgentEvent.js';
+import { agentInstallHint } from '../agents/agentCli.js';
 import { budgetLimitOf } from '../agents/budgetReason.js';
+import { authFailureMessage } from '../agents/credentials.js';
 import type { AgentAdapter, AgentContext, AgentInvocation } from '../agents/types.js';
 import { formatDuration } from '../config/duration.js';
 import {
@@ -8,6 +10,7 @@ import {
   AgentTimeoutError,
   BudgetError,
   CancelledError,
+  CredentialsError,
   DroverError,
   IdleTimeoutError,
 } from '../errors.js';
@@ -36,6 +39,10 @@ export interface AgentRunResult {
   durationMs: number;
   turns?: number;
   costUsd?: number;
+  /** Tokens of the run's model calls (known through the model gateway). */
+  inputTokens?: number;
+  cachedInputTokens?: number;
+  outputTokens?: number;
   sessionId?: string;
   /** The agent's final message (result text, or the last text it printed). */
   message?: string;
@@ -53,7 +60,8 @@ export async function runAgent(
   ctx: AgentContext,
   opts: AgentRunOptions,
 ): Promise<AgentRunResult> {
-  let inv = await adapter.prepare(ctx);
+  const prepared = await adapter.prepare(ctx);
+  let inv = prepared;
   for (const secret of inv.secrets) opts.output.masker.add(secret);
   if (opts.wrap) inv = await opts.wrap(inv);
   const parser = adapter.createParser();
@@ -63,6 +71,12 @@ export async function runAgent(
   let proc: SupervisedProcess | undefined;
 
   const { output } = opts;
+  // The last lines outside the event protocol and the agent's own errors: they say why it failed.
+  const recent: string[] = [];
+  const remember = (line: string) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+  };
   const onStdoutLine = (line: string): Promise<void> | undefined => {
     if (parser) {
       opts.transcript?.(line);
@@ -74,6 +88,7 @@ export async function runAgent(
           if (event.type === 'agent.result') final = event;
           if (event.type === 'agent.text') lastText = event.text;
           if (event.type === 'agent.init' && event.sessionId) result.sessionId = event.sessionId;
+          if (event.type === 'agent.error') remember(event.message);
           wait = output.appendMasked({
             stream: 'agent',
             type: event.type,
@@ -85,6 +100,7 @@ export async function runAgent(
         return wait;
       }
     }
+    remember(line);
     return output.appendMasked({ stream: 'stdout', line });
   };
   const ended = await superviseLines(inv, {
@@ -95,7 +111,10 @@ export async function runAgent(
     killGraceMs: opts.killGraceMs,
     signal: opts.signal,
     onStdoutLine,
-    onStderrLine: (line) => output.appendMasked({ stream: 'stderr', line }),
+    onStderrLine: (line) => {
+      remember(line);
+      return output.appendMasked({ stream: 'stderr', line });
+    },
     onStart: (started) => {
       proc = started;
       return opts.onStart?.(started);
@@ -110,12 +129,22 @@ export async function runAgent(
   const message = final?.message ?? lastText;
   if (message !== undefined) result.message = message;
 
-  if (ended.spawnError) {
-    const code = (ended.spawnError as NodeJS.ErrnoException).code;
+  // Not found: by spawn itself, or by bubblewrap inside the sandbox.
+  const notFound =
+    (ended.spawnError as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ||
+    (ended.exitCode !== 0 &&
+      recent.some((l) => l.startsWith(`bwrap: execvp ${prepared.command}: No such file`)));
+  if (notFound) {
+    const hint = agentInstallHint(adapter.name);
     result.error = new AgentExitError(
-      code === 'ENOENT'
-        ? `The ${adapter.name} agent could not start: "${inv.command}" was not found on PATH.`
-        : `The ${adapter.name} agent could not start: ${ended.spawnError.message}`,
+      `The ${adapter.name} agent could not start: "${prepared.command}" was not found on PATH${hint ? `; ${hint}` : ''}.`,
+      ended.exitCode,
+    );
+    return result;
+  }
+  if (ended.spawnError) {
+    result.error = new AgentExitError(
+      `The ${adapter.name} agent could not start: ${ended.spawnError.message}`,
       null,
     );
     return result;
@@ -144,15 +173,28 @@ export async function runAgent(
       ? new BudgetError(
           `The agent stopped at its ${limit === 'turns' ? 'turn budget (--max-turns)' : 'cost budget (--max-cost-usd)'}: ${final.message ?? final.reason}`,
         )
-      : new AgentReportedError(
+      : (credentialsError(adapter, ctx, [final.message ?? '', ...recent]) ??
+        new AgentReportedError(
           `The agent reported an error: ${final.message ?? final.reason ?? 'unknown error'}`,
-        );
+        ));
     return result;
   }
   if (ended.exitCode !== 0) {
     const how =
       ended.exitCode === null ? `was killed by ${ended.signal}` : `exited with code ${ended.exitCode}`;
-    result.error = new AgentExitError(`The ${adapter.name} agent ${how}.`, ended.exitCode, ended.signal);
+    result.error =
+      credentialsError(adapter, ctx, recent) ??
+      new AgentExitError(`The ${adapter.name} agent ${how}.`, ended.exitCode, ended.signal);
   }
   return result;
+}
+
+/** A failed run whose output says the agent could not authenticate: what to set, as the job's error. */
+function credentialsError(
+  adapter: AgentAdapter,
+  ctx: AgentContext,
+  lines: string[],
+): CredentialsError | undefined {
+  const message = authFailureMessage(adapter.name, lines.join('\n'), ctx.hostEnv);
+  return message ? new CredentialsError(message) : undefined;
 }

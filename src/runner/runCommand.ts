@@ -13,7 +13,7 @@ export interface CommandRunOptions {
   idleTimeoutMs: number;
   killGraceMs: number;
   signal: AbortSignal;
-  /** Wraps the invocation (the sandbox of issue 5 plugs in here). */
+  /** Wraps the invocation (the sandbox plugs in here). */
   wrap?: (inv: AgentInvocation) => Promise<AgentInvocation> | AgentInvocation;
   /** How many of the last output lines to keep for reports and fix prompts (default 80). */
   tailLines?: number;

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { setLongTimeout } from '../util/longTimeout.js';
 
 export type EndReason = 'exit' | 'timeout' | 'idle' | 'aborted';
 
@@ -70,7 +71,7 @@ export function superviseProcess(opts: SuperviseOptions): SupervisedProcess {
     reason = why;
     abortReason = detail;
     killGroup('SIGTERM');
-    setTimeout(() => killGroup('SIGKILL'), grace).unref();
+    setLongTimeout(() => killGroup('SIGKILL'), grace).unref();
   };
 
   const result = new Promise<ProcessResult>((resolve) => {
@@ -85,8 +86,8 @@ export function superviseProcess(opts: SuperviseOptions): SupervisedProcess {
       resolve({ exitCode: null, signal: null, reason: 'exit', durationMs: 0, spawnError: err as Error });
       return;
     }
-    const timers: NodeJS.Timeout[] = [];
-    timers.push(setTimeout(() => terminate('timeout'), opts.timeoutMs));
+    // Chained timers: a job timeout may exceed what one setTimeout can hold (~24.8 days).
+    const timeout = setLongTimeout(() => terminate('timeout'), opts.timeoutMs);
     const idleCheck = setInterval(
       () => {
         if (Date.now() - lastActivity >= opts.idleTimeoutMs) terminate('idle');
@@ -113,7 +114,7 @@ export function superviseProcess(opts: SuperviseOptions): SupervisedProcess {
       killGroup('SIGKILL');
     });
     child.on('close', (code, sig) => {
-      for (const t of timers) clearTimeout(t);
+      timeout.clear();
       clearInterval(idleCheck);
       opts.signal?.removeEventListener('abort', onAbort);
       resolve({

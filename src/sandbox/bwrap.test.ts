@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -75,6 +76,26 @@ describe('bubblewrap sandbox', () => {
     expect(bwrapArgs({ mode: 'read-only', workspace: ws, stateDir: state }).join(' ')).toContain(
       `--ro-bind ${ws} ${ws}`,
     );
+  });
+
+  it('never mounts or creates through a link planted at .git, .git/config or .git/hooks', async () => {
+    const job = join(root, 'linked');
+    const repo = join(job, 'repo');
+    mkdirSync(join(repo, '.git'), { recursive: true });
+    symlinkSync(secretFile, join(repo, '.git', 'config'));
+    symlinkSync(secretDir, join(repo, '.git', 'hooks'));
+    const args = bwrapArgs({ mode: 'workspace-write', workspace: repo, stateDir: state }).join(' ');
+    expect(args).not.toContain('.git/config');
+    expect(args).not.toContain('.git/hooks');
+
+    // A .git that is a link to a host directory: nothing is made inside it.
+    const other = join(job, 'other');
+    const host = join(job, 'host-dir');
+    mkdirSync(other);
+    mkdirSync(host);
+    symlinkSync(host, join(other, '.git'));
+    await sandboxWrap(sh('true'), { mode: 'workspace-write', workspace: other, stateDir: state });
+    expect(readdirSync(host)).toEqual([]);
   });
 
   it('mode none leaves the invocation alone', async () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentInvocation } from '../agents/types.js';
@@ -69,9 +69,16 @@ export function bwrapArgs(opts: SandboxPaths & { mode: Exclude<SandboxMode, 'non
   args.push('--bind', opts.stateDir, opts.stateDir);
   if (opts.tmpDir) args.push('--bind', opts.tmpDir, opts.tmpDir);
   args.push(opts.mode === 'read-only' ? '--ro-bind' : '--bind', opts.workspace, opts.workspace);
-  for (const protectedPath of ['.git/hooks', '.git/config']) {
-    const full = join(opts.workspace, protectedPath);
-    if (existsSync(full)) args.push('--ro-bind', full, full);
+  // Only the real thing: bwrap follows links on both sides of a bind, so a link planted at one of
+  // these paths would otherwise mount a host (or hidden) path into the sandbox.
+  if (pathKind(join(opts.workspace, '.git'), true) === 'dir') {
+    for (const [protectedPath, kind] of [
+      ['.git/hooks', 'dir'],
+      ['.git/config', 'file'],
+    ] as const) {
+      const full = join(opts.workspace, protectedPath);
+      if (pathKind(full, true) === kind) args.push('--ro-bind', full, full);
+    }
   }
   args.push('--chdir', opts.workspace, ...ISOLATION);
   return args;
@@ -83,8 +90,11 @@ export function bwrapArgs(opts: SandboxPaths & { mode: Exclude<SandboxMode, 'non
  */
 export async function sandboxWrap(inv: AgentInvocation, opts: SandboxOptions): Promise<AgentInvocation> {
   if (opts.mode === 'none') return inv;
-  // An empty hooks dir, mounted read-only, so the agent cannot create one either.
-  await mkdir(join(opts.workspace, '.git', 'hooks'), { recursive: true }).catch(() => {});
+  // An empty hooks dir, mounted read-only, so the agent cannot create one either; never through a
+  // .git that is not a real directory (mkdir would follow a link to wherever it points).
+  if (pathKind(join(opts.workspace, '.git'), true) === 'dir') {
+    await mkdir(join(opts.workspace, '.git', 'hooks')).catch(() => {});
+  }
   return {
     ...inv,
     command: opts.bwrap ?? 'bwrap',
@@ -123,9 +133,9 @@ export function probeBwrap(bwrap = 'bwrap', now = Date.now()): Promise<BwrapStat
   return probe;
 }
 
-function pathKind(path: string): 'dir' | 'file' | 'other' | undefined {
+function pathKind(path: string, noFollow = false): 'dir' | 'file' | 'other' | undefined {
   try {
-    const info = statSync(path);
+    const info = noFollow ? lstatSync(path) : statSync(path);
     return info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'other';
   } catch {
     return undefined;

@@ -76,12 +76,14 @@ export async function jobSandbox(ctx: JobContext): Promise<JobSandbox> {
 
 /**
  * What a sandboxed command must not see even read-only: Drover's data dir (the job store, other jobs'
- * output and artifacts), the work root (other jobs' workspaces), DROVER_CONFIG and the host HOME
- * (credentials); each unless a program the job needs (node, Drover, the agent CLIs, PATH) lives in it.
+ * output and artifacts), the work root (other jobs' workspaces), the job's runner-owned repository,
+ * DROVER_CONFIG and the host HOME (credentials); each unless a program the job needs (node, Drover,
+ * the agent CLIs, PATH) lives in it.
  */
 function hiddenPaths(ctx: JobContext): string[] {
   const env = ctx.config.hostEnv;
-  const candidates = [ctx.config.dataDir, dirname(ctx.workspace!.root), env.DROVER_CONFIG, env.HOME];
+  const ws = ctx.workspace!;
+  const candidates = [ctx.config.dataDir, dirname(ws.root), ws.gitDir, env.DROVER_CONFIG, env.HOME];
   const needed = neededPaths(env);
   return candidates.filter(
     (p): p is string =>

@@ -64,7 +64,15 @@ describe('RedisStore', () => {
     await store.update(job.id, { phase: 'agent', costUsd: 0.5 });
     expect((await store.get(job.id))!.phase).toBe('agent');
 
-    expect(await lease.finish({ status: 'succeeded', commit: 'abc', exitCode: 0 })).toBe(true);
+    expect(
+      await lease.finish({
+        status: 'succeeded',
+        commit: 'abc',
+        exitCode: 0,
+        verdict: 'PASS',
+        findings: 'ok',
+      }),
+    ).toBe(true);
     expect(await lease.finish({ status: 'failed', errorKind: 'internal' })).toBe(true); // a retry of ours
     const done = (await store.get(job.id))!;
     expect(done).toMatchObject({
@@ -73,7 +81,10 @@ describe('RedisStore', () => {
       exitCode: 0,
       costUsd: 0.5,
       phase: null,
+      verdict: 'PASS',
+      findings: 'ok',
     });
+    expect(await raw.hmget(`${p}job:${job.id}`, 'verdict', 'findings')).toEqual(['PASS', 'ok']);
     expect(done.finishedAt).not.toBeNull();
     expect(await raw.xlen(`${p}jobs:stream`)).toBe(0);
     expect(await raw.xpending(`${p}jobs:stream`, 'jobs:stream:runners')).toEqual([0, null, null, null]);
@@ -182,7 +193,19 @@ describe('RedisStore', () => {
     let b: Awaited<ReturnType<RedisStore['claim']>>;
     for (let i = 0; i < 50 && !b; i++) b = await store.claim('b', { leaseMs: 5000, waitMs: 100 });
     expect(b!.job).toMatchObject({ id: job.id, attempts: 2, runnerId: 'b' });
+    // Output is fenced by the lease: the old attempt's late lines (it has not noticed yet) are dropped,
+    // so they never interleave with the new attempt's.
+    const line = (seq: number, text: string) => ({ seq, ts: 't', stream: 'stdout' as const, line: text });
+    await store.appendOutput(job.id, [line(1, 'attempt 2 starts')]);
+    await dying.appendOutput(job.id, [line(2, 'attempt 1, late')]);
+    await store.appendOutput(job.id, [line(2, 'attempt 2 goes on')]);
+    expect((await store.readOutput(job.id, 0, 10)).map((e) => e.line)).toEqual([
+      'attempt 2 starts',
+      'attempt 2 goes on',
+    ]);
     expect(await a.heartbeat()).toMatchObject({ lost: true });
+    await dying.appendOutput(job.id, [line(3, 'attempt 1, after noticing')]);
+    expect(await store.lastSeq(job.id)).toBe(2);
     expect(await a.finish({ status: 'failed', errorKind: 'internal' })).toBe(false);
     expect(await b!.finish({ status: 'succeeded' })).toBe(true);
     expect((await store.get(job.id))!.status).toBe('succeeded');
@@ -282,21 +305,50 @@ describe('RedisStore', () => {
     expect((await store.list({})).jobs.map((j) => j.id)).toEqual(['webapp1']);
   });
 
-  it('drover run claims its own job directly; a lapsed direct run is re-queued for workers', async () => {
+  it('drover run creates its job already claimed, with no entry a worker could read; a lapsed one is re-queued', async () => {
     const p = freshPrefix();
     const store = await open({ prefix: p });
     const other = await store.enqueue(spec());
-    const job = await store.enqueue(spec());
-    const direct = (await store.claim('run', { leaseMs: 100, waitMs: 0, jobId: job.id }))!;
-    expect(direct.job).toMatchObject({ id: job.id, status: 'running' });
-    expect(await store.claim('run', { leaseMs: 100, waitMs: 0, jobId: job.id })).toBeUndefined();
+    const direct = await store.enqueueClaimed(spec({ baseRef: 'main' }), {
+      runnerId: 'run',
+      leaseMs: 100,
+      source: { intake: 'cli' },
+    });
+    const id = direct.job.id;
+    expect(direct.job).toMatchObject({ status: 'running', attempts: 1, runnerId: 'run', baseRef: 'main' });
+    const hash = await raw.hgetall(`${p}job:${id}`);
+    expect(hash).toMatchObject({ status: 'running', runnerId: 'run', entryId: '', attempts: '1' });
+    expect(JSON.parse(hash.source!)).toEqual({ intake: 'cli' });
+    expect(await raw.zscore(`${p}jobs:status:running`, id)).toBe('0');
+    expect(await raw.zscore(`${p}jobs:status:queued`, id)).toBeNull();
+    const entries = await raw.xrange(`${p}jobs:stream`, '-', '+');
+    expect(entries.map(([, f]) => f[1])).toEqual([other.id]); // only the other job is in the queue
+    await expect(store.enqueueClaimed(spec(), { id, runnerId: 'run', leaseMs: 100 })).rejects.toThrow(
+      /already exists/,
+    );
     const w = (await store.claim('w', { leaseMs: 5000, waitMs: 1000 }))!;
-    expect(w.job.id).toBe(other.id); // the direct job's entry is gone from the queue
+    expect(w.job.id).toBe(other.id);
     // The drover run process dies (no heartbeat): the reaper re-queues the job for a worker.
     let again: Awaited<ReturnType<RedisStore['claim']>>;
     for (let i = 0; i < 60 && !again; i++) again = await store.claim('w2', { leaseMs: 5000, waitMs: 200 });
-    expect(again!.job).toMatchObject({ id: job.id, attempts: 2, runnerId: 'w2' });
+    expect(again!.job).toMatchObject({ id, attempts: 2, runnerId: 'w2' });
     expect(await direct.heartbeat()).toMatchObject({ lost: true });
+    expect(await direct.finish({ status: 'succeeded' })).toBe(false);
+    expect(await again!.finish({ status: 'succeeded' })).toBe(true);
+  });
+
+  it('a live drover run keeps its job: heartbeats hold it past the claim idle time, finish writes once', async () => {
+    const p = freshPrefix();
+    const store = await open({ prefix: p });
+    const direct = await store.enqueueClaimed(spec(), { runnerId: 'run', leaseMs: 300 });
+    for (let i = 0; i < 6; i++) {
+      expect(await direct.heartbeat()).toEqual({ lost: false, cancelRequested: false });
+      expect(await store.claim('w', { leaseMs: 5000, waitMs: 150 })).toBeUndefined();
+    }
+    await store.requestCancel(direct.job.id);
+    expect(await direct.heartbeat()).toEqual({ lost: false, cancelRequested: true });
+    expect(await direct.finish({ status: 'cancelled', errorKind: 'cancelled' })).toBe(true);
+    expect(await store.get(direct.job.id)).toMatchObject({ status: 'cancelled', attempts: 1 });
   });
 
   it('stores output idempotently by seq, bounded by MAXLEN', async () => {

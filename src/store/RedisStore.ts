@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { InvalidInputError, StoreError } from '../errors.js';
+import { ConflictError, InvalidInputError, StoreError, StoreUnavailableError } from '../errors.js';
 import { defaultBranch, JOB_ID_PATTERN, newJobId } from '../jobs/ids.js';
 import type { JobPatch, JobRecord } from '../jobs/JobRecord.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
@@ -11,6 +11,7 @@ import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import { createLogger } from '../log/logger.js';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js';
 import { filterNeedsScan, jobMatchesFilter } from './jobSearch.js';
+import { enqueueClaimed } from './redis/directClaims.js';
 import { PendingPatches } from './redis/PendingPatches.js';
 import { RedisClaimer } from './redis/RedisClaimer.js';
 import type { RedisContext } from './redis/RedisContext.js';
@@ -28,6 +29,7 @@ import { CANCEL, ENQUEUE, FORGET_CONSUMER, UPDATE } from './redis/redisScripts.j
 import { retryWhileDisconnected } from './redis/retryWhileDisconnected.js';
 import type {
   ClaimOptions,
+  EnqueueClaimedOptions,
   EnqueueOptions,
   JobPage,
   JobStore,
@@ -53,6 +55,21 @@ export interface RedisStoreOptions {
   resolveSpec?: SpecResolver;
 }
 
+/** The job hash's denormalised spec fields (field/value pairs; '' leaves a field out). */
+function hashFields(id: string, spec: JobSpec, opts: EnqueueOptions): string[] {
+  return [
+    'repo',
+    spec.repo,
+    'baseRef',
+    spec.baseRef ?? '',
+    'branch',
+    spec.branch ?? defaultBranch(id),
+    ...(opts.source ? ['source', JSON.stringify(opts.source)] : []),
+    'agent',
+    spec.agent,
+  ];
+}
+
 /**
  * The Redis Streams backend: many workers on many machines share one Redis. Jobs are hashes
  * `job:{id}`; work is stream `jobs:stream` read through consumer group `jobs:stream:runners`; output is
@@ -66,6 +83,7 @@ export class RedisStore implements JobStore {
   private readonly claimer: RedisClaimer;
   private readonly url: string;
   private closed = false;
+  private readonly fencedLogged = new Set<string>();
 
   private constructor(opts: RedisStoreOptions) {
     const logger = (opts.logger ?? createLogger()).child({ component: 'redis' });
@@ -82,6 +100,7 @@ export class RedisStore implements JobStore {
       writeRetryMs: opts.writeRetryMs ?? 600_000,
       patches: new PendingPatches((id, patch) => this.writePatch(id, patch), { logger }),
       active: new Set(),
+      leaseTokens: new Map(),
       resolveSpec: opts.resolveSpec ?? parseJobSpec,
     };
     this.ctx = ctx;
@@ -98,7 +117,9 @@ export class RedisStore implements JobStore {
     } catch (err) {
       const reason = lastConnectionError.get(store.client) ?? (err as Error);
       await store.close();
-      throw new StoreError(`Cannot reach Redis at ${store.url}: ${reason.message}`, { cause: err });
+      throw new StoreUnavailableError(`Cannot reach Redis at ${store.url}: ${reason.message}`, {
+        cause: err,
+      });
     }
     return store;
   }
@@ -109,24 +130,14 @@ export class RedisStore implements JobStore {
       return await fn();
     } catch (err) {
       if (!isConnectionError(err)) throw err;
-      throw new StoreError(`Redis at ${this.url} is unreachable: ${(err as Error).message}`, { cause: err });
+      throw new StoreUnavailableError(`Redis at ${this.url} is unreachable: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
   async enqueue(spec: JobSpec, opts: EnqueueOptions = {}): Promise<JobRecord> {
-    const id = opts.id ?? newJobId();
-    if (!JOB_ID_PATTERN.test(id)) {
-      throw new InvalidInputError('id: is not a job id', [{ path: 'id', message: 'is not a job id' }]);
-    }
-    const fields = [
-      'repo',
-      spec.repo,
-      'baseRef',
-      spec.baseRef ?? '',
-      'branch',
-      spec.branch ?? defaultBranch(id),
-      ...(opts.source ? ['source', JSON.stringify(opts.source)] : []),
-    ];
+    const id = this.newId(opts);
     try {
       await this.read(() =>
         ENQUEUE.run(
@@ -137,19 +148,41 @@ export class RedisStore implements JobStore {
             id,
             JSON.stringify(spec),
             new Date().toISOString(),
-            ...fields,
-            'agent',
-            spec.agent,
+            ...hashFields(id, spec, opts),
           ],
         ),
       );
     } catch (err) {
       if (err instanceof StoreError) throw err;
+      if (err instanceof Error && err.message.startsWith('EXISTS')) {
+        throw new ConflictError(
+          'E_JOB_EXISTS',
+          `Cannot enqueue job ${id}: a job with this id already exists.`,
+        );
+      }
       throw new StoreError(`Cannot enqueue job ${id}: ${(err as Error).message}`, { cause: err });
     }
     const job = await this.get(id);
     if (!job) throw new StoreError(`Job ${id} vanished from Redis`);
     return job;
+  }
+
+  async enqueueClaimed(spec: JobSpec, opts: EnqueueClaimedOptions): Promise<Lease> {
+    const id = this.newId(opts);
+    try {
+      return await this.read(() => enqueueClaimed(this.ctx, id, spec, hashFields(id, spec, opts), opts));
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`Cannot enqueue job ${id}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private newId(opts: EnqueueOptions): string {
+    const id = opts.id ?? newJobId();
+    if (!JOB_ID_PATTERN.test(id)) {
+      throw new InvalidInputError('id: is not a job id', [{ path: 'id', message: 'is not a job id' }]);
+    }
+    return id;
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -225,9 +258,23 @@ export class RedisStore implements JobStore {
     await UPDATE.run(this.client, [this.keys.job(id)], [this.keys.prefix, id, ...pairs]);
   }
 
-  /** Idempotent per seq, one script call per batch; throws on an outage (JobOutput retries the batch). */
-  appendOutput(id: string, entries: OutputEntry[]): Promise<void> {
-    return appendOutputEntries(this.client, this.keys.output(id), this.ctx.outputMaxLen, entries);
+  /**
+   * Idempotent per seq, one script call per batch; throws on an outage (JobOutput retries the batch).
+   * Fenced by the attempt's lease token.
+   */
+  async appendOutput(id: string, entries: OutputEntry[]): Promise<void> {
+    const written = await appendOutputEntries(
+      this.client,
+      { output: this.keys.output(id), job: this.keys.job(id) },
+      this.ctx.outputMaxLen,
+      this.ctx.leaseTokens.get(id) ?? '',
+      entries,
+    );
+    if (written === 'fenced' && !this.fencedLogged.has(id)) {
+      // This attempt lost the job to another runner: its remaining output is not the job's any more.
+      this.fencedLogged.add(id);
+      this.ctx.logger.warn({ jobId: id }, 'output of an attempt that lost its lease was dropped');
+    }
   }
 
   async readOutput(id: string, afterSeq: number, limit: number): Promise<OutputEntry[]> {
@@ -308,6 +355,24 @@ export class RedisStore implements JobStore {
     );
   }
 
+  /** `user:{userId}:model_key:{provider}`: encrypted model API keys the model gateway uses for the user's jobs. */
+  async setUserModelKey(userId: string, provider: string, sealed: string): Promise<void> {
+    await this.read(() => this.client.set(this.keys.userModelKey(userId, provider), sealed));
+  }
+
+  async deleteUserModelKey(userId: string, provider: string): Promise<boolean> {
+    return (await this.read(() => this.client.del(this.keys.userModelKey(userId, provider)))) === 1;
+  }
+
+  /** The sealed keys stored for these providers (null where none is). */
+  async getUserModelKeys(userId: string, providers: readonly string[]): Promise<(string | null)[]> {
+    return retryWhileDisconnected(
+      `user ${userId}: read model keys`,
+      () => this.client.mget(providers.map((p) => this.keys.userModelKey(userId, p))),
+      { logger: this.ctx.logger, maxMs: 60_000 },
+    );
+  }
+
   async ping(): Promise<void> {
     await this.read(() => this.client.ping());
   }
@@ -317,7 +382,10 @@ export class RedisStore implements JobStore {
     this.closed = true;
     await this.ctx.patches.close();
     this.claimer.close();
-    await Promise.race([this.client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    await Promise.race([
+      this.client.quit().catch(() => undefined),
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
     this.client.disconnect();
   }
 }

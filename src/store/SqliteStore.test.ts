@@ -27,10 +27,19 @@ describe('SqliteStore', () => {
     const lease = await store.claim('r1', { leaseMs: 10_000, waitMs: 0 });
     expect(lease?.job).toMatchObject({ id: job.id, status: 'running', attempts: 1, runnerId: 'r1' });
     expect(await store.claim('r2', { leaseMs: 10_000, waitMs: 0 })).toBeUndefined();
-    expect(await lease!.finish({ status: 'succeeded', commit: 'abc' })).toBe(true);
+    expect(job).toMatchObject({ verdict: null, findings: null });
+    expect(
+      await lease!.finish({ status: 'succeeded', commit: 'abc', verdict: 'FAIL', findings: 'no tests' }),
+    ).toBe(true);
     expect(await lease!.finish({ status: 'failed', errorKind: 'internal' })).toBe(false);
     const done = await store.get(job.id);
-    expect(done).toMatchObject({ status: 'succeeded', commit: 'abc', errorKind: null });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      commit: 'abc',
+      errorKind: null,
+      verdict: 'FAIL',
+      findings: 'no tests',
+    });
     expect(done!.durationMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -63,14 +72,35 @@ describe('SqliteStore', () => {
 
   it('release re-queues without failing; cancel is immediate when queued, flagged when running', async () => {
     const a = await store.enqueue(spec);
-    const b = await store.enqueue(spec);
-    const lease = await store.claim('r1', { leaseMs: 10_000, waitMs: 0, jobId: b.id });
-    expect(lease?.job.id).toBe(b.id);
+    const lease = await store.enqueueClaimed(spec, { runnerId: 'r1', leaseMs: 10_000 });
+    const b = lease.job;
     expect(await store.requestCancel(a.id)).toMatchObject({ status: 'cancelled', errorKind: 'cancelled' });
     await store.requestCancel(b.id);
     expect(await lease!.heartbeat()).toEqual({ lost: false, cancelRequested: true });
     await lease!.release('shutting down');
     expect(await store.get(b.id)).toMatchObject({ status: 'queued', runnerId: null });
+  });
+
+  it('enqueueClaimed creates a job already running under the caller’s lease; a lapsed one is re-queued', async () => {
+    const waiting = store.claim('worker', { leaseMs: 10_000, waitMs: 300 });
+    const kept = await store.enqueueClaimed(spec, {
+      runnerId: 'run',
+      leaseMs: 60_000,
+      source: { intake: 'cli' },
+    });
+    expect(kept.job).toMatchObject({ status: 'running', attempts: 1, runnerId: 'run', phase: 'claimed' });
+    expect(kept.job.startedAt).toBe(kept.job.createdAt);
+    expect(await waiting).toBeUndefined(); // a waiting worker never saw it queued
+    expect(await store.get(kept.job.id)).toMatchObject({ status: 'running', source: { intake: 'cli' } });
+    expect(await kept.heartbeat()).toEqual({ lost: false, cancelRequested: false });
+    expect(await kept.finish({ status: 'succeeded' })).toBe(true);
+    // A drover run process that dies (no heartbeat): the lapsed lease puts the job back for workers.
+    const dead = await store.enqueueClaimed(spec, { runnerId: 'run', leaseMs: 1 });
+    await new Promise((r) => setTimeout(r, 10));
+    const taken = await store.claim('worker', { leaseMs: 10_000, waitMs: 0 });
+    expect(taken?.job).toMatchObject({ id: dead.job.id, attempts: 2, runnerId: 'worker' });
+    expect(await dead.heartbeat()).toEqual({ lost: true, cancelRequested: false });
+    expect(await dead.finish({ status: 'succeeded' })).toBe(false);
   });
 
   it('wakes a waiting claim as soon as a job is enqueued in the same process', async () => {

@@ -18,6 +18,7 @@ import { type JobRow, type OutputRow, PATCH_COLUMNS, rowToEntry, rowToJob } from
 import { MIGRATIONS, SCHEMA_VERSION } from './sqliteSchema.js';
 import type {
   ClaimOptions,
+  EnqueueClaimedOptions,
   EnqueueOptions,
   JobPage,
   JobStore,
@@ -116,40 +117,57 @@ export class SqliteStore implements JobStore {
   }
 
   async enqueue(spec: JobSpec, opts: EnqueueOptions = {}): Promise<JobRecord> {
+    const job = this.insertJob(spec, opts);
+    this.events.emit('enqueued');
+    return job;
+  }
+
+  async enqueueClaimed(spec: JobSpec, opts: EnqueueClaimedOptions): Promise<Lease> {
+    const job = this.insertJob(spec, opts, opts);
+    return new SqliteLease(this.db, job, opts.runnerId, opts.leaseMs);
+  }
+
+  /** One INSERT: queued, or (claim) already running under the claimant's lease, never seen queued. */
+  private insertJob(
+    spec: JobSpec,
+    opts: EnqueueOptions,
+    claim?: { runnerId: string; leaseMs: number },
+  ): JobRecord {
     const id = opts.id ?? newJobId();
-    const now = new Date().toISOString();
+    const now = Date.now();
+    const iso = new Date(now).toISOString();
     try {
-      this.db
+      const row = this.db
         .prepare(
-          `INSERT INTO jobs (id, status, spec, repo, base_ref, branch, agent, created_at, source)
-           VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO jobs (id, status, spec, repo, base_ref, branch, agent, created_at, source,
+             runner_id, lease_until, attempts, started_at, phase)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         )
-        .run(
+        .get(
           id,
+          claim ? 'running' : 'queued',
           JSON.stringify(spec),
           spec.repo,
           spec.baseRef ?? null,
           spec.branch ?? defaultBranch(id),
           spec.agent,
-          now,
+          iso,
           opts.source ? JSON.stringify(opts.source) : null,
-        );
+          claim?.runnerId ?? null,
+          claim ? now + claim.leaseMs : null,
+          claim ? 1 : 0,
+          claim ? iso : null,
+          claim ? 'claimed' : null,
+        ) as JobRow;
+      return rowToJob(row);
     } catch (err) {
       throw new StoreError(`Cannot enqueue job ${id}: ${(err as Error).message}`, { cause: err });
     }
-    this.events.emit('enqueued');
-    return this.mustGet(id);
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     return row ? rowToJob(row) : undefined;
-  }
-
-  private mustGet(id: string): JobRecord {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
-    if (!row) throw new StoreError(`Job ${id} vanished from the store`);
-    return rowToJob(row);
   }
 
   async list(filter: ListFilter = {}): Promise<JobPage> {
@@ -218,9 +236,7 @@ export class SqliteStore implements JobStore {
     return this.db
       .transaction(() => {
         this.reapLapsedLeases(now);
-        const pick = opts.jobId
-          ? this.db.prepare(`SELECT id FROM jobs WHERE id = ? AND status = 'queued'`).get(opts.jobId)
-          : this.db.prepare(`SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1`).get();
+        const pick = this.db.prepare(`SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1`).get();
         if (!pick) return undefined;
         const row = this.db
           .prepare(

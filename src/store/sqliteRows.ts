@@ -4,6 +4,7 @@ import { parseStoredSource } from '../jobs/JobSource.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
 import type { JobStatus } from '../jobs/JobStatus.js';
 import type { OutputEntry, OutputStream } from '../jobs/OutputEntry.js';
+import { ReviewVerdict } from '../jobs/ReviewVerdict.js';
 
 export interface JobRow {
   id: string;
@@ -25,11 +26,16 @@ export interface JobRow {
   runner_id: string | null;
   cost_usd: number | null;
   turns: number | null;
+  input_tokens: number | null;
+  cached_input_tokens: number | null;
+  output_tokens: number | null;
   pr_url: string | null;
   phase: string | null;
   cancel_requested: number;
   lease_until: number | null;
   source: string | null;
+  verdict: string | null;
+  findings: string | null;
 }
 
 export function rowToJob(row: JobRow): JobRecord {
@@ -53,9 +59,14 @@ export function rowToJob(row: JobRow): JobRecord {
     runnerId: row.runner_id,
     costUsd: row.cost_usd,
     turns: row.turns,
+    inputTokens: row.input_tokens ?? null,
+    cachedInputTokens: row.cached_input_tokens ?? null,
+    outputTokens: row.output_tokens ?? null,
     prUrl: row.pr_url,
     phase: row.phase,
     source: parseStoredSource(row.source),
+    verdict: ReviewVerdict.safeParse(row.verdict).data ?? null,
+    findings: row.findings,
     cancelRequested: row.cancel_requested === 1,
   };
 }
@@ -84,8 +95,13 @@ export const PATCH_COLUMNS = {
   exitCode: 'exit_code',
   costUsd: 'cost_usd',
   turns: 'turns',
+  inputTokens: 'input_tokens',
+  cachedInputTokens: 'cached_input_tokens',
+  outputTokens: 'output_tokens',
   prUrl: 'pr_url',
   phase: 'phase',
   errorKind: 'error_kind',
   errorMessage: 'error_message',
+  verdict: 'verdict',
+  findings: 'findings',
 } as const;

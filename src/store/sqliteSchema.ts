@@ -1,5 +1,5 @@
 /** Schema of the embedded store. Bump SCHEMA_VERSION and add a migration step when it changes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 4;
 
 export const MIGRATIONS: Record<number, string> = {
   1: `
@@ -47,4 +47,10 @@ export const MIGRATIONS: Record<number, string> = {
     );
   `,
   2: `ALTER TABLE jobs ADD COLUMN source TEXT;`,
+  3: `ALTER TABLE jobs ADD COLUMN verdict TEXT; ALTER TABLE jobs ADD COLUMN findings TEXT;`,
+  4: `
+    ALTER TABLE jobs ADD COLUMN input_tokens INTEGER;
+    ALTER TABLE jobs ADD COLUMN cached_input_tokens INTEGER;
+    ALTER TABLE jobs ADD COLUMN output_tokens INTEGER;
+  `,
 };

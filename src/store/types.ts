@@ -47,8 +47,6 @@ export interface ClaimOptions {
   leaseMs: number;
   /** How long to wait for work before returning undefined. */
   waitMs: number;
-  /** Claim only this job (drover run executes the job it just enqueued). */
-  jobId?: string;
   signal?: AbortSignal;
 }
 
@@ -56,6 +54,12 @@ export interface EnqueueOptions {
   id?: string;
   /** Recorded on the job (which intake created it); the runner's trust decisions read it. */
   source?: JobSource;
+}
+
+export interface EnqueueClaimedOptions extends EnqueueOptions {
+  runnerId: string;
+  /** How long the claim stays ours without a heartbeat. */
+  leaseMs: number;
 }
 
 export interface RunnerInfo {
@@ -75,6 +79,11 @@ export interface RunnerInfo {
 export interface JobStore {
   readonly kind: 'sqlite' | 'redis';
   enqueue(spec: JobSpec, opts?: EnqueueOptions): Promise<JobRecord>;
+  /**
+   * Creates a job already claimed by `runnerId` in one atomic step (drover run): no other runner ever
+   * sees it queued. If the claimant dies, its lapsed lease re-queues the job like any other claim's.
+   */
+  enqueueClaimed(spec: JobSpec, opts: EnqueueClaimedOptions): Promise<Lease>;
   get(id: string): Promise<JobRecord | undefined>;
   list(filter?: ListFilter): Promise<JobPage>;
   countByStatus(): Promise<Record<JobStatus, number>>;

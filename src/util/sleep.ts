@@ -1,10 +1,12 @@
-/** setTimeout as a promise that an AbortSignal ends early (resolves, never rejects). */
+import { setLongTimeout } from './longTimeout.js';
+
+/** setTimeout as a promise that an AbortSignal ends early (resolves, never rejects); any length. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    const timer = setLongTimeout(done, ms);
     function done() {
-      clearTimeout(timer);
+      timer.clear();
       signal?.removeEventListener('abort', done);
       resolve();
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type Git, lastLines } from '../git/Git.js';
 import type { CloneResult } from '../git/repoOps.js';
+import { parseRepoUrl } from '../git/repoUrl.js';
 import { FileLock } from './FileLock.js';
 import {
   type EntryMeta,
@@ -73,7 +74,8 @@ export class RepoCache {
 
   /** Remote URLs are cached; a local path is already cloned with hardlinks by git. */
   static cacheable(url: string): boolean {
-    return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/:]+@[^/:]+:/.test(url);
+    const parsed = parseRepoUrl(url);
+    return parsed.ok && (parsed.location.kind === 'remote' || parsed.location.fileUrl);
   }
 
   static keyOf(url: string): string {

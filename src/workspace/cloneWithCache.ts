@@ -47,11 +47,15 @@ export async function cloneWithCache(
     return await cache.prepare(url, dir, baseRef, authEnv, opts.signal);
   } catch (err) {
     if (opts.signal?.aborted) throw err;
-    opts.logger.warn({ err, url }, 'repo cache failed; cloning directly');
+    // Usually the remote's fault (missing branch, no access), which the direct clone reports clearly.
+    opts.logger.debug({ err, url }, 'repo cache failed; cloning directly');
     await removeTree(dir);
     const result = await cloneRepo(git, url, dir, baseRef, authEnv);
     const dropped = await cache.drop(url).catch(() => false);
-    opts.logger.warn({ url, dropped }, 'the remote is fine, so the cache entry was at fault');
+    opts.logger.warn(
+      { url, dropped, reason: (err as Error).message },
+      'repo cache failed although the remote is fine; the cache entry was dropped',
+    );
     return { ...result, cache: 'fallback' };
   }
 }

@@ -55,15 +55,24 @@ describe('claude agent', () => {
     expect(existsSync(join(hostHome, '.claude.json'))).toBe(false);
   }, 180_000);
 
-  it('stopping at its own --max-turns ends the job failed/budget', async () => {
+  it('with the model gateway off, stopping at its own --max-turns ends the job failed/budget', async () => {
     const srv = await startAnthropicServer({
       turns: [{ toolUse: { name: 'Bash', input: { command: 'echo round {{n}}' } } }],
       repeatLast: true,
     });
     bed.servers.push(srv);
-    const res = await run(srv.url, '--prompt', 'Loop forever', '--max-turns', '2', '--allow-no-changes');
+    const res = await run(
+      srv.url,
+      '--prompt',
+      'Loop forever',
+      '--max-turns',
+      '2',
+      '--allow-no-changes',
+      '--no-gateway',
+    );
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });
+    expect(logText(await jobLog(job.id, bed.dataDir))).toContain('Model gateway: off for this job');
     expect(job.errorMessage).toMatch(/stopped at its turn budget .*Reached maximum number of turns \(2\)/);
     expect(srv.turnsServed()).toBeLessThanOrEqual(3);
   }, 180_000);

@@ -62,14 +62,22 @@ describe('codex agent', () => {
     expect(text).not.toContain(KEY);
   }, 150_000);
 
-  it('a model that never stops ends failed/budget after --max-turns, and its process tree is gone', async () => {
+  it('with the model gateway off, a model that never stops ends failed/budget after --max-turns, and its process tree is gone', async () => {
     const marker = `${process.pid}5101`;
     const srv = await startResponsesServer({
       turns: [{ shell: `echo round {{n}} >> rounds.txt; (sleep ${marker} >/dev/null 2>&1 &)` }],
       repeatLast: true,
     });
     bed.servers.push(srv);
-    const res = await run(srv.url, '--prompt', 'Loop forever', '--max-turns', '3', '--allow-no-changes');
+    const res = await run(
+      srv.url,
+      '--prompt',
+      'Loop forever',
+      '--max-turns',
+      '3',
+      '--allow-no-changes',
+      '--no-gateway',
+    );
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });
     expect(job.errorMessage).toContain('turn budget (3 turns');
@@ -79,7 +87,7 @@ describe('codex agent', () => {
     expect(processesMatching(cliBin('codex'))).toEqual([]);
   }, 150_000);
 
-  it('a cost budget stops it as soon as the recorded usage passes the limit', async () => {
+  it('with the model gateway off, a cost budget stops it as soon as the recorded usage passes the limit', async () => {
     const srv = await startResponsesServer({
       turns: [{ shell: 'echo step {{n}}', usage: { input_tokens: 100_000, output_tokens: 1000 } }],
       repeatLast: true,
@@ -88,7 +96,15 @@ describe('codex agent', () => {
     // Each reply costs $0.11 at the test prices: the limit is passed on the third. Codex reports usage
     // only at its end, so this is Drover reading its session file while it runs (a never-ending model
     // would otherwise run to the job's timeout).
-    const res = await run(srv.url, '--prompt', 'Spend', '--max-cost-usd', '0.25', '--allow-no-changes');
+    const res = await run(
+      srv.url,
+      '--prompt',
+      'Spend',
+      '--max-cost-usd',
+      '0.25',
+      '--allow-no-changes',
+      '--no-gateway',
+    );
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });
     expect(job.errorMessage).toContain('cost budget');

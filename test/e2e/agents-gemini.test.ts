@@ -66,7 +66,7 @@ describe('gemini agent', () => {
     expect(text).not.toContain(KEY);
   }, 150_000);
 
-  it('a model that never stops ends failed/budget after --max-turns (its own limit, mapped to budget)', async () => {
+  it('with the model gateway off, a model that never stops ends failed/budget after --max-turns (its own limit, mapped to budget)', async () => {
     const marker = `${process.pid}5201`;
     const srv = await startGeminiServer({
       turns: [
@@ -80,9 +80,18 @@ describe('gemini agent', () => {
       repeatLast: true,
     });
     bed.servers.push(srv);
-    const res = await run(srv.url, '--prompt', 'Loop forever', '--max-turns', '3', '--allow-no-changes');
+    const res = await run(
+      srv.url,
+      '--prompt',
+      'Loop forever',
+      '--max-turns',
+      '3',
+      '--allow-no-changes',
+      '--no-gateway',
+    );
     const job = JSON.parse(res.stdout);
     expect(job, res.stderr).toMatchObject({ status: 'failed', errorKind: 'budget' });
+    expect(job.errorMessage).toContain('stopped at its turn budget');
     expect(srv.turnsServed()).toBeLessThanOrEqual(4);
     expect(processesMatching(`sleep ${marker}`)).toEqual([]);
   }, 150_000);

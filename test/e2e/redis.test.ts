@@ -1,11 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DroverResult, runDrover, spawnDrover } from '../support/drover.js';
 import { startGitHttpServer } from '../support/gitHttpServer.js';
@@ -16,32 +14,26 @@ import {
   listBranches,
   readFileAtRef,
 } from '../support/gitRepos.js';
-import { type RedisServer, startRedisServer } from '../support/redisServer.js';
+import type { RedisServer } from '../support/redisServer.js';
+import { type RedisWorkersBed, startRedisWorkersBed } from '../support/redisWorkersBed.js';
 
 // Many workers (separate processes) against one real redis-server on a loopback port. Short leases and
 // claim idle times keep takeovers quick; every wait is a bounded poll.
 
 const execFileP = promisify(execFile);
+let bed: RedisWorkersBed;
 let server: RedisServer;
 let raw: Redis;
 let repo: BareRepo;
 let tmp: string;
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
-  server = await startRedisServer({ persistent: true });
-  raw = new Redis(server.url, { protocol: 2, maxRetriesPerRequest: null });
-  raw.on('error', () => {}); // the restart test stops the server under it
-  repo = await createBareRepo();
-  tmp = await mkdtemp(join(tmpdir(), 'drover-redis-e2e-'));
+  bed = await startRedisWorkersBed('drover-redis-e2e-');
+  ({ server, raw, repo, tmp } = bed);
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  raw?.disconnect();
-  await server?.cleanup();
-  await repo?.cleanup();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await bed?.close();
 });
 
 function env(prefix: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -53,14 +45,15 @@ function env(prefix: string, extra: Record<string, string> = {}): Record<string,
     DROVER_KILL_GRACE: '1s',
     DROVER_DATA_DIR: join(tmp, 'data'),
     DROVER_WORK_DIR: join(tmp, 'work'),
+    // Producers name the fixture's bare repo: a local path, allowed for remote submitters only here.
+    DROVER_ALLOW_LOCAL_REPOS: dirname(repo.bareDir),
     ...extra,
   };
 }
 
 function startWorker(prefix: string, args: string[] = [], extra: Record<string, string> = {}) {
   const worker = spawnDrover(['worker', ...args], { env: env(prefix, extra), timeoutMs: 170_000 });
-  children.add(worker.child);
-  void worker.done.then(() => children.delete(worker.child));
+  bed.track(worker);
   return worker;
 }
 
@@ -83,10 +76,7 @@ const payload = (extra: Record<string, unknown>) =>
   JSON.stringify({ repo: repo.bareDir, prompt: 'work', agent: 'command', ...extra });
 const hash = (prefix: string, id: string) => raw.hgetall(`${prefix}job:${id}`);
 
-async function output(prefix: string, id: string) {
-  const entries = await raw.xrange(`${prefix}job:${id}:output`, '-', '+');
-  return entries.map(([, f]) => Object.fromEntries(f.flatMap((_, i) => (i % 2 ? [] : [[f[i], f[i + 1]]]))));
-}
+const output = (prefix: string, id: string) => bed.output(prefix, id);
 
 async function statuses(prefix: string, ids: string[]): Promise<string[]> {
   return Promise.all(ids.map(async (id) => (await raw.hget(`${prefix}job:${id}`, 'status')) ?? 'none'));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrover } from '../support/drover.js';
 import { type FakeGitHub, startFakeGitHub } from '../support/fakeGitHub.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/gitHttpServer.js';
-import { type BareRepo, createBareRepo, listBranches, readFileAtRef } from '../support/gitRepos.js';
+import { type BareRepo, createBareRepo, gitIn, listBranches, readFileAtRef } from '../support/gitRepos.js';
 import { jobLog, phasesOf, systemLines } from '../support/jobLog.js';
 
 const TOKEN = 'ghs_reviewLoopToken_0123456789abcdef';
@@ -167,6 +167,72 @@ describe('reviewer loop', () => {
     expect(body).toContain('**Draft — Needs a human.**');
     expect(body).toContain('❌ FAIL after 2 reviews.');
     expect(body).toContain('still wrong');
+  });
+
+  it('review-only mode: reviews an existing branch read-only and records the verdict and findings on the job', async () => {
+    const before = await gitIn(repo.bareDir, 'rev-parse', 'review/pass');
+    const reviewOnly = (...args: string[]) =>
+      runDrover(
+        [
+          'run',
+          '--repo',
+          remote,
+          '--data-dir',
+          dataDir,
+          '--prompt',
+          'Implement v2',
+          '--agent',
+          'command',
+          '--mode',
+          'review',
+          '--json',
+          ...args,
+        ],
+        { env: env() },
+      );
+    const res = await reviewOnly(
+      '--branch',
+      'review/pass',
+      '--review-cmd',
+      'printf %s "$DROVER_PROMPT" | grep -q "^+v2$" && echo "- impl.txt:1: fine"; echo "REVIEW: FAIL missing tests"; echo tampered > impl.txt',
+    );
+    expect(res.code, res.stderr).toBe(0);
+    const record = JSON.parse(res.stdout);
+    expect(record).toMatchObject({ status: 'succeeded', verdict: 'FAIL', errorKind: null, commit: null });
+    expect(record.findings).toBe('- impl.txt:1: fine\nmissing tests');
+    // Nothing was committed or pushed: the branch is where it was.
+    expect(await gitIn(repo.bareDir, 'rev-parse', 'review/pass')).toBe(before);
+    const log = await jobLog(record.id, dataDir);
+    expect(phasesOf(log)).toEqual(['preparing', 'cloning', 'setup', 'review']);
+    expect(systemLines(log, 'review.outcome').map((e) => e.data?.outcome)).toEqual(['FAIL']);
+    // The reviewer ran read-only: its write failed, and nothing had to be put back.
+    expect(log.some((e) => e.stream === 'stderr' && e.line.includes('Read-only file system'))).toBe(true);
+    expect(log.map((e) => e.line)).not.toContain('The reviewer changed files; its changes were discarded');
+    const report = JSON.parse(
+      (await runDrover(['artifacts', record.id, '--get', 'review-report.json', '--data-dir', dataDir]))
+        .stdout,
+    );
+    expect(report).toMatchObject({
+      outcome: 'FAIL',
+      reviews: [{ outcome: 'FAIL', findings: record.findings }],
+    });
+
+    const pass = JSON.parse(
+      (await reviewOnly('--branch', 'review/pass', '--review-cmd', 'echo "All good."; echo "REVIEW: PASS"'))
+        .stdout,
+    );
+    expect(pass).toMatchObject({ status: 'succeeded', verdict: 'PASS', findings: 'All good.' });
+
+    const missing = await reviewOnly('--branch', 'review/absent', '--review-cmd', 'echo "REVIEW: PASS"');
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      status: 'failed',
+      errorKind: 'no_changes',
+      verdict: null,
+    });
+    const noBranch = await reviewOnly('--review-cmd', 'echo "REVIEW: PASS"');
+    expect(noBranch.code).toBe(2);
+    expect(noBranch.stderr).toContain('branch: is required when mode is "review"');
   });
 
   it('refuses out-of-range review cycles, naming the field', async () => {

@@ -164,12 +164,13 @@ describe('drover run with the command agent', () => {
     expect(await listBranches(repo.bareDir)).not.toContain(record.branch);
   });
 
-  it('fails with clone_failed for a missing repository or base ref', async () => {
+  it('refuses a missing local repository or base branch before creating a job (exit 2)', async () => {
     const missing = await runDrover(
       [
         'run',
         '--repo',
-        join(dataDir, 'nope.git'),
+        // Not under the data dir: no job may clone from there (exit 2 before anything runs).
+        join(tmpdir(), `drover-no-such-repo-${process.pid}.git`),
         '--prompt',
         'x',
         '--agent-cmd',
@@ -180,23 +181,21 @@ describe('drover run with the command agent', () => {
       ],
       { env: env() },
     );
-    expect(JSON.parse(missing.stdout)).toMatchObject({ status: 'failed', errorKind: 'clone_failed' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/repo: \S+drover-no-such-repo-\d+\.git does not exist/);
     const badBase = await runDrover(
       job('--prompt', 'x', '--agent-cmd', 'true', '--base', 'no-such-branch', '--json'),
-      {
-        env: env(),
-      },
+      { env: env() },
     );
-    const record = JSON.parse(badBase.stdout);
-    expect(record).toMatchObject({ status: 'failed', errorKind: 'clone_failed' });
-    expect(record.errorMessage).toMatch(/no-such-branch/);
+    expect(badBase.code).toBe(2);
+    expect(badBase.stderr).toMatch(/baseRef \(--base\): there is no branch "no-such-branch"/);
   });
 });
 
 describe('invalid input', () => {
   it.each([
     [['--prompt', 'x', '--agent', 'command'], /agentCmd \(--agent-cmd\): is required/],
-    [['--agent-cmd', 'true'], /prompt: /],
+    [['--agent-cmd', 'true'], /prompt \(--prompt or --prompt-file\): is required/],
     [
       ['--prompt', 'x', '--agent-cmd', 'true', '--timeout', 'soon'],
       /timeout: "soon" is not a duration; use e\.g\. 90s, 15m or 1h/,

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI (npm run build runs before the tests). */
@@ -17,8 +20,17 @@ export interface DroverRunOptions {
   input?: string;
   /** Kill the CLI after this long (tests stay bounded). */
   timeoutMs?: number;
-  /** Another build of the CLI (e.g. one installed from the packed tarball); default DROVER_BIN. */
-  bin?: string;
+}
+
+let dataHome: string | undefined;
+/** A per-process XDG_DATA_HOME: a CLI given no --data-dir must not use the developer's own store. */
+function testDataHome(): string {
+  if (!dataHome) {
+    const dir = mkdtempSync(join(tmpdir(), 'drover-test-xdg-'));
+    dataHome = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return dataHome;
 }
 
 /** Environment for the CLI in tests: hermetic git, quiet logs, no inherited DROVER_* settings. */
@@ -34,6 +46,7 @@ export function testEnv(extra: Record<string, string | undefined> = {}): NodeJS.
     GIT_TERMINAL_PROMPT: '0',
     DROVER_LOG_LEVEL: 'warn',
     NO_COLOR: '1',
+    XDG_DATA_HOME: testDataHome(),
     ...extra,
   };
 }
@@ -43,7 +56,7 @@ export function spawnDrover(
   args: string[],
   opts: DroverRunOptions = {},
 ): { child: ChildProcess; done: Promise<DroverResult> } {
-  const child = spawn(process.execPath, [opts.bin ?? DROVER_BIN, ...args], {
+  const child = spawn(process.execPath, [DROVER_BIN, ...args], {
     cwd: opts.cwd,
     env: testEnv(opts.env) as Record<string, string>,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -25,7 +25,14 @@ export async function startServe(
   const { child, done } = spawnDrover(
     ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])],
     {
-      env: { DROVER_WORK_DIR: workDir, ...(token ? { DROVER_API_TOKENS: token } : {}), ...opts.env },
+      env: {
+        DROVER_WORK_DIR: workDir,
+        // The fixtures' bare repos live under the temp dir; API jobs may name them (tests of the
+        // local-repo policy pass their own value).
+        DROVER_ALLOW_LOCAL_REPOS: tmpdir(),
+        ...(token ? { DROVER_API_TOKENS: token } : {}),
+        ...opts.env,
+      },
       timeoutMs: 300_000,
     },
   );

@@ -1,16 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenLoopback } from './listenLoopback.js';
+import { type ReadRequest, readRequest } from './readRequest.js';
 
 // Shared plumbing of the fake GitHub and GitLab REST servers: loopback HTTP, JSON bodies, and a
 // record of every request so tests assert what the forge actually received.
 
-export interface ForgeRequest {
-  method: string;
-  /** Raw path (percent-encoding kept) without the query string. */
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
+export interface ForgeRequest extends ReadRequest {
   status?: number;
 }
 
@@ -25,30 +20,17 @@ export interface FakeForge {
 export async function startFakeForge(handle: ForgeHandler): Promise<FakeForge> {
   const requests: ForgeRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = raw;
-      }
-      const record: ForgeRequest = {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        headers: req.headers,
-        body,
-      };
-      requests.push(record);
-      const answer = handle(record) ?? { status: 404, body: { message: 'Not Found' } };
-      record.status = answer.status;
-      res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify(answer.body));
-    });
+    void readRequest(req).then(
+      (record: ForgeRequest) => {
+        requests.push(record);
+        const answer = handle(record) ?? { status: 404, body: { message: 'Not Found' } };
+        record.status = answer.status;
+        res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(answer.body));
+      },
+      // A request cut off mid-body gets no answer.
+      () => req.socket.destroy(),
+    );
   });
   const { url, close } = await listenLoopback(server);
   return { url, requests, close };

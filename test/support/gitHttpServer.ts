@@ -15,6 +15,11 @@ export interface GitHttpServerOptions {
    * `username` if given, else anything) or `Authorization: Bearer <token>`; otherwise 401.
    */
   token?: string;
+  /**
+   * Instead of one fixed token: accepts whatever this returns true for (e.g. the installation tokens a
+   * fake GitHub issued, which expire). Same header forms as `token`.
+   */
+  isValidToken?: (token: string) => boolean;
   username?: string;
   /** Allow pushes (default true). */
   receivePack?: boolean;
@@ -50,18 +55,22 @@ function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-function isAuthorized(header: string | undefined, token: string, username: string | undefined): boolean {
+function isAuthorized(
+  header: string | undefined,
+  valid: (candidate: string) => boolean,
+  username: string | undefined,
+): boolean {
   if (!header) return false;
   const m = /^\s*(\S+)\s+(.+?)\s*$/.exec(header);
   if (!m) return false;
   const scheme = (m[1] ?? '').toLowerCase();
   const value = m[2] ?? '';
-  if (scheme === 'bearer') return safeEqual(value, token);
+  if (scheme === 'bearer') return valid(value);
   if (scheme !== 'basic') return false;
   const decoded = Buffer.from(value, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return false;
-  const passOk = safeEqual(decoded.slice(colon + 1), token);
+  const passOk = valid(decoded.slice(colon + 1));
   const userOk = username === undefined || safeEqual(decoded.slice(0, colon), username);
   return passOk && userOk;
 }
@@ -128,7 +137,9 @@ export async function startGitHttpServer(opts: GitHttpServerOptions): Promise<Gi
       record.status = res.statusCode;
     });
 
-    if (opts.token !== undefined && !isAuthorized(authorization, opts.token, opts.username)) {
+    const fixed = opts.token;
+    const valid = opts.isValidToken ?? (fixed !== undefined ? (t: string) => safeEqual(t, fixed) : undefined);
+    if (valid && !isAuthorized(authorization, valid, opts.username)) {
       req.resume(); // drain so keep-alive survives
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="drover-test"', 'Content-Type': 'text/plain' });
       res.end('authentication required\n');
@@ -157,7 +168,7 @@ export async function startGitHttpServer(opts: GitHttpServerOptions): Promise<Gi
       QUERY_STRING: record.query,
       REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
       // Setting REMOTE_USER alone would also enable receive-pack; http.receivepack above is authoritative.
-      REMOTE_USER: opts.token !== undefined ? (opts.username ?? 'drover') : undefined,
+      REMOTE_USER: valid ? (opts.username ?? 'drover') : undefined,
       CONTENT_TYPE: firstHeader(req.headers['content-type']),
       // Absent for chunked bodies: http-backend then reads stdin to EOF.
       CONTENT_LENGTH: length,

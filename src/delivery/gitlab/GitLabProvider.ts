@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DeliveryError } from '../../errors.js';
 import type { PrProvider, PullRequest, PullRequestInput } from '../types.js';
+import { gitlabRequest } from './gitlabRequest.js';
 
 export interface GitLabProviderOptions {
   /** The instance's REST root, ending in /api/v4. */
@@ -73,48 +74,31 @@ export class GitLabProvider implements PrProvider {
     return this.parse(data, `merge request !${iid}`);
   }
 
-  private async request(
+  private request(
     method: string,
     path: string,
     body: Record<string, unknown> | undefined,
     what: string,
     signal?: AbortSignal,
   ): Promise<unknown> {
-    const url = `${this.opts.apiUrl}/projects/${encodeURIComponent(this.opts.project)}${path}`;
     const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 30_000);
-    let res: Response;
-    try {
-      res = await fetch(url, {
+    return gitlabRequest(
+      {
         method,
-        headers: {
-          'PRIVATE-TOKEN': this.opts.token,
-          accept: 'application/json',
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
+        url: `${this.opts.apiUrl}/projects/${encodeURIComponent(this.opts.project)}${path}`,
+        token: this.opts.token,
+        body,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-    } catch (err) {
-      throw new DeliveryError(`GitLab: ${what} in ${this.repo} failed (${(err as Error).message}).`, {
-        cause: err,
-      });
-    }
-    const text = await res.text();
-    let data: unknown;
-    try {
-      data = text ? JSON.parse(text) : undefined;
-    } catch {
-      data = undefined;
-    }
-    if (!res.ok) {
-      const message =
-        (data as { message?: unknown; error?: unknown } | undefined)?.message ??
-        (data as { error?: unknown })?.error;
-      const detail =
-        message === undefined ? '' : `: ${typeof message === 'string' ? message : JSON.stringify(message)}`;
-      throw new DeliveryError(`GitLab: ${what} in ${this.repo} failed (HTTP ${res.status}${detail}).`);
-    }
-    return data;
+      },
+      {
+        unreachable: (err) =>
+          new DeliveryError(`GitLab: ${what} in ${this.repo} failed (${err.message}).`, { cause: err }),
+        refused: (status, message) =>
+          new DeliveryError(
+            `GitLab: ${what} in ${this.repo} failed (HTTP ${status}${message === undefined ? '' : `: ${message}`}).`,
+          ),
+      },
+    );
   }
 
   private parse(data: unknown, what: string): PullRequest {

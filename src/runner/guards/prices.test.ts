@@ -31,6 +31,21 @@ describe('price table', () => {
     );
   });
 
+  it('prices prompt-cache writes (5-minute and one-hour) apart from the rest of the input', () => {
+    const price = { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75, cacheWrite1h: 6 };
+    // 1M input of which 400k cache writes (100k of them one-hour), plus 1M cache reads.
+    const usage = {
+      inputTokens: 1e6,
+      cacheWriteTokens: 4e5,
+      cacheWrite1hTokens: 1e5,
+      cachedInputTokens: 1e6,
+      outputTokens: 0,
+    };
+    expect(costOf(price, usage)).toBeCloseTo(0.6 * 3 + 0.3 * 3.75 + 0.1 * 6 + 0.3, 9);
+    // Without cache-write prices they cost what input costs.
+    expect(costOf({ input: 2, output: 8 }, { ...usage, cachedInputTokens: 0 })).toBeCloseTo(2, 9);
+  });
+
   it('overlays DROVER_PRICES_FILE on the built-in table', () => {
     const file = join(dir, 'ok.json');
     writeFileSync(file, JSON.stringify({ 'gpt-5.5': { input: 1, output: 10 } }));

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,5 +34,22 @@ describe('watchWorkspace', () => {
     const small = await watchWorkspace(root, () => {}, { maxDirs: 2 });
     expect(small.watched).toBe(2);
     small.close();
+  });
+
+  it('never walks or watches through a link the agent made to a directory outside', async () => {
+    const ws = mkdtempSync(join(root, 'ws-'));
+    const outside = mkdtempSync(join(root, 'outside-'));
+    for (const d of ['a', 'b', 'c']) mkdirSync(join(outside, d));
+    let events = 0;
+    const w = await watchWorkspace(ws, () => events++);
+    expect(w.watched).toBe(1);
+    symlinkSync(outside, join(ws, 'link'));
+    mkdirSync(join(ws, 'real'));
+    await until(() => w.watched >= 2, 'the new directory watched');
+    const before = events;
+    writeFileSync(join(ws, 'real', 'x'), 'x');
+    await until(() => events > before, 'a change in the new directory');
+    expect(w.watched).toBe(2); // ws and real: not the link's target or its subdirectories
+    w.close();
   });
 });

@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Trees that churn on their own (package installs, caches) or belong to git: not agent activity. */
@@ -44,6 +44,8 @@ export async function watchWorkspace(
     }
   };
   const addTree = async (dir: string) => {
+    // A name from an event may be a link the agent just made: never walk (or watch) through one.
+    if (!(await lstat(dir).catch(() => undefined))?.isDirectory()) return;
     const queue = [dir];
     while (queue.length > 0 && watchers.size < maxDirs && !closed) {
       const current = queue.shift()!;

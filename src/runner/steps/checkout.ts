@@ -1,11 +1,14 @@
-import { fetchBranch, jobTrailers, remoteBranchSha } from '../../git/repoOps.js';
+import { createRunnerRepo } from '../../git/createRunnerRepo.js';
+import { fetchBranch, jobStartPoint, remoteBranchSha } from '../../git/repoOps.js';
 import type { JobContext } from '../../pipeline/JobContext.js';
 import { cloneWithCache } from '../../workspace/cloneWithCache.js';
 
 /**
  * Clones the base and puts the job's branch in place. When the branch already exists on the remote:
- * a follow-up job continues it (fixups on an open PR); a retry of this same job, or --reset-branch,
- * starts again from the base and replaces it with a lease-guarded force push.
+ * a follow-up job continues it (fixups on an open PR); a retry of this same job starts again from where
+ * its first attempt started (the base, or the commits of earlier jobs it continued), and --reset-branch
+ * from the base; either replaces the branch with a lease-guarded force push. Ends by making the job's runner-owned
+ * repository (git/createRunnerRepo.ts) from the fresh clone.
  */
 export async function checkout(ctx: JobContext): Promise<void> {
   const ws = ctx.workspace!;
@@ -28,12 +31,13 @@ export async function checkout(ctx: JobContext): Promise<void> {
   let startPoint = 'HEAD';
   if (remoteSha && !ctx.spec.resetBranch) {
     await fetchBranch(git, dir, ctx.branch, ctx.authEnv);
-    const ownedByThisJob = (await jobTrailers(git, dir, `${clone.baseSha}..origin/${ctx.branch}`)).includes(
-      ctx.job.id,
-    );
-    if (ownedByThisJob) {
+    const earlier = await jobStartPoint(git, dir, clone.baseSha, `origin/${ctx.branch}`, ctx.job.id);
+    if (earlier !== undefined) {
+      if (earlier !== clone.baseSha) startPoint = earlier;
       ctx.output.system(
-        `Branch ${ctx.branch} holds an earlier attempt of this job; starting again from the base`,
+        `Branch ${ctx.branch} holds an earlier attempt of this job; starting again from ${
+          earlier === clone.baseSha ? 'the base' : `${earlier.slice(0, 12)}, where that attempt began`
+        }`,
       );
     } else {
       startPoint = `origin/${ctx.branch}`;
@@ -46,5 +50,10 @@ export async function checkout(ctx: JobContext): Promise<void> {
   }
   await git.run(['checkout', '--quiet', '-B', ctx.branch, startPoint], { cwd: dir });
   if (startPoint !== 'HEAD') ctx.baseSha = await git.out(['merge-base', clone.baseSha, 'HEAD'], { cwd: dir });
-  ctx.startSha = await git.out(['rev-parse', 'HEAD'], { cwd: dir });
+  const [startSha = '', startTree = ''] = (
+    await git.out(['rev-parse', 'HEAD', 'HEAD^{tree}'], { cwd: dir })
+  ).split('\n');
+  ctx.startSha = startSha;
+  // Before any setup step, agent or verify command: from here on Drover's git uses only its own repository.
+  ctx.runnerRepo = await createRunnerRepo(git, { gitDir: ws.gitDir, workTree: dir, startSha, startTree });
 }

@@ -1,3 +1,4 @@
+import { runnerRepo } from '../../delivery/workspaceTree.js';
 import { NoChangesError } from '../../errors.js';
 import { commitChanges } from '../../git/repoOps.js';
 import { shortId } from '../../jobs/ids.js';
@@ -5,11 +6,12 @@ import type { JobContext } from '../../pipeline/JobContext.js';
 
 /** The runner, never the agent, commits what the agent changed. */
 export async function commitWork(ctx: JobContext): Promise<void> {
-  const result = await commitChanges(ctx.git, ctx.workspace!.repoDir, {
+  const result = await commitChanges(runnerRepo(ctx), {
     message: commitMessage(ctx),
     authorName: ctx.config.authorName,
     authorEmail: ctx.config.authorEmail,
     baseSha: ctx.startSha ?? ctx.baseSha!,
+    report: (line) => ctx.output.system(line),
   });
   ctx.commit = result.commit;
   ctx.changed = result.changed;

@@ -1,3 +1,4 @@
+import { runnerRepo } from '../../delivery/workspaceTree.js';
 import { pushBranch } from '../../git/repoOps.js';
 import type { JobContext } from '../../pipeline/JobContext.js';
 
@@ -7,13 +8,12 @@ export async function pushWork(ctx: JobContext): Promise<void> {
     ctx.output.system(`${ctx.branch} is already at ${ctx.commit.slice(0, 12)} on the remote`);
     return;
   }
-  await pushBranch(ctx.git, ctx.workspace!.repoDir, {
+  await pushBranch(runnerRepo(ctx), {
     url: ctx.spec.repo,
     branch: ctx.branch,
     commit: ctx.commit,
     expectedRemoteSha: ctx.expectedRemoteSha,
     authEnv: ctx.authEnv,
-    scratchDir: ctx.workspace!.tmpDir,
   });
   ctx.pushed = true;
   ctx.output.system(`Pushed ${ctx.branch} (${ctx.commit.slice(0, 12)})`);

@@ -6,6 +6,7 @@ import type { AgentContext, AgentRole } from '../../agents/types.js';
 import { type JobContext, remainingMs } from '../../pipeline/JobContext.js';
 import { agentBaseEnv } from '../agentEnv.js';
 import { prepareAgentGuards } from '../agentGuards.js';
+import { gatewayRun } from '../modelGatewayRun.js';
 import { type AgentRunResult, runAgent } from '../runAgent.js';
 
 /** Runs the job's agent (or the reviewer) once in the workspace and records what it used. */
@@ -36,7 +37,8 @@ export async function runAgentOnce(
     ...(ctx.spec.maxCostUsd !== undefined ? { maxCostUsd: ctx.spec.maxCostUsd } : {}),
     ...(opts.resumeSessionId ? { resumeSessionId: opts.resumeSessionId } : {}),
   };
-  const guards = await prepareAgentGuards(ctx, adapter, agentCtx);
+  const gateway = await gatewayRun(ctx, adapter);
+  const guards = await prepareAgentGuards(ctx, adapter, agentCtx, gateway);
   await mkdir(ctx.artifactsDir, { recursive: true });
   const transcript = adapter.structured
     ? createWriteStream(join(ctx.artifactsDir, 'transcript.jsonl'), { flags: 'a' })
@@ -55,9 +57,18 @@ export async function runAgentOnce(
     ctx.agentRuns.push(result);
     if (result.costUsd !== undefined) ctx.costUsd = (ctx.costUsd ?? 0) + result.costUsd;
     if (result.turns !== undefined) ctx.turns = (ctx.turns ?? 0) + result.turns;
+    for (const field of ['inputTokens', 'cachedInputTokens', 'outputTokens'] as const) {
+      const n = result[field];
+      if (n !== undefined) ctx[field] = (ctx[field] ?? 0) + n;
+    }
+    // Spend the gateway did not see still counts against the budgets it enforces.
+    if (!gateway && ctx.models) ctx.models.countExternal({ costUsd: result.costUsd, turns: result.turns });
     await ctx.store.update(ctx.job.id, {
       ...(ctx.costUsd !== undefined ? { costUsd: ctx.costUsd } : {}),
       ...(ctx.turns !== undefined ? { turns: ctx.turns } : {}),
+      ...(ctx.inputTokens !== undefined ? { inputTokens: ctx.inputTokens } : {}),
+      ...(ctx.cachedInputTokens !== undefined ? { cachedInputTokens: ctx.cachedInputTokens } : {}),
+      ...(ctx.outputTokens !== undefined ? { outputTokens: ctx.outputTokens } : {}),
       ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}),
     });
     return result;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redactUrlCredentials } from '../../git/repoUrl.js';
 import { defaultBranch, JOB_ID_PATTERN } from '../../jobs/ids.js';
 import { sleep } from '../../util/sleep.js';
 import type { ClaimOptions, Lease } from '../types.js';
-import { claimDirect, reapLapsedJobs } from './directClaims.js';
+import { reapLapsedJobs } from './directClaims.js';
 import type { RedisContext } from './RedisContext.js';
 import { RedisLease } from './RedisLease.js';
 import { isConnectionError } from './redisConnection.js';
@@ -47,7 +48,6 @@ export class RedisClaimer {
   }
 
   async claim(runnerId: string, opts: ClaimOptions): Promise<Lease | undefined> {
-    if (opts.jobId) return claimDirect(this.ctx, runnerId, opts.jobId, opts.leaseMs);
     const deadline = Date.now() + opts.waitMs;
     for (let round = 0; round < 10_000; round++) {
       if (opts.signal?.aborted) return undefined;
@@ -189,7 +189,7 @@ export class RedisClaimer {
           'reason',
           verdict.reason,
           'fields',
-          JSON.stringify(entry.fields),
+          redactUrlCredentials(JSON.stringify(entry.fields)),
         )
         .xack(keys.stream, CONSUMER_GROUP, entry.entryId)
         .xdel(keys.stream, entry.entryId)
@@ -215,7 +215,7 @@ export class RedisClaimer {
         verdict.kind === 'reject' ? verdict.reason : '',
         verdict.payload,
         this.ctx.outputMaxLen,
-        JSON.stringify(entry.fields),
+        redactUrlCredentials(JSON.stringify(entry.fields)),
         spec?.repo ?? '',
         spec?.baseRef ?? '',
         spec ? (spec.branch ?? defaultBranch(verdict.jobId)) : '',

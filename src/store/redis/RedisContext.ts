@@ -22,4 +22,6 @@ export interface RedisContext {
   resolveSpec: SpecResolver;
   /** Stream entries this process is running now: never taken over by its own claim loops. */
   active: Set<string>;
+  /** Lease token of each job this process runs (or ran and lost): its output writes are fenced by it. */
+  leaseTokens: Map<string, string>;
 }

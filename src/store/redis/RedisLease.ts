@@ -24,7 +24,14 @@ export class RedisLease implements Lease {
     private readonly token: string,
     private readonly runnerId: string,
     private readonly leaseMs: number,
-  ) {}
+  ) {
+    ctx.leaseTokens.set(job.id, token);
+  }
+
+  /** Output writes stop being fenced by this attempt's token (it wrote its terminal status or let go). */
+  private forget(): void {
+    if (this.ctx.leaseTokens.get(this.job.id) === this.token) this.ctx.leaseTokens.delete(this.job.id);
+  }
 
   private get hash(): string {
     return this.ctx.keys.job(this.job.id);
@@ -54,7 +61,11 @@ export class RedisLease implements Lease {
         ],
       )) as [number, number];
       const lost = reply[0] !== 1;
-      if (lost) this.ctx.active.delete(this.entryId);
+      if (lost) {
+        this.ctx.active.delete(this.entryId);
+        // The token keeps fencing this attempt's late output; forgotten once the runner has surely stopped.
+        setTimeout(() => this.forget(), 3_600_000).unref();
+      }
       return { lost, cancelRequested: reply[1] === 1 };
     } catch (err) {
       // The job keeps running while Redis is unreachable; the connection's own log reports the outage.
@@ -101,6 +112,7 @@ export class RedisLease implements Lease {
       },
     );
     this.ctx.active.delete(this.entryId);
+    this.forget();
     return written === 1;
   }
 
@@ -120,5 +132,6 @@ export class RedisLease implements Lease {
       },
     );
     this.ctx.active.delete(this.entryId);
+    this.forget();
   }
 }

@@ -1,48 +1,44 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidInputError } from '../../errors.js';
 import type { JobSpec } from '../../jobs/JobSpec.js';
-import { parseJobSpecJson } from '../../jobs/parseJobSpec.js';
 import type { Lease } from '../types.js';
 import type { RedisContext } from './RedisContext.js';
 import { RedisLease } from './RedisLease.js';
 import { hashToJob, pairsToHash } from './redisJobHash.js';
 import { CONSUMER_GROUP } from './redisKeys.js';
-import { CLAIM_DIRECT, FORGET_CONSUMER, REAP } from './redisScripts.js';
+import { ENQUEUE_CLAIMED, FORGET_CONSUMER, REAP } from './redisScripts.js';
 
 /** Consumers idle this long with nothing pending are removed from the group (restarted workers). */
 const FORGET_CONSUMERS_AFTER_MS = 3_600_000;
 
 /**
- * drover run: starts the job it just enqueued here, rather than by whichever worker reads its entry.
- * The lease has no stream entry; if this process dies, reapLapsedJobs re-queues the job.
+ * drover run: creates the job already claimed by this runner (ENQUEUE_CLAIMED), so no worker can take
+ * it. The lease has no stream entry; if this process dies, reapLapsedJobs re-queues the job.
  */
-export async function claimDirect(
+export async function enqueueClaimed(
   ctx: RedisContext,
-  runnerId: string,
-  jobId: string,
-  leaseMs: number,
-): Promise<Lease | undefined> {
+  id: string,
+  spec: JobSpec,
+  fields: string[],
+  opts: { runnerId: string; leaseMs: number },
+): Promise<Lease> {
   const { client, keys } = ctx;
   const token = randomUUID();
-  const reply = await CLAIM_DIRECT.run(
+  const reply = await ENQUEUE_CLAIMED.run(
     client,
-    [keys.job(jobId), keys.stream],
-    [keys.prefix, jobId, runnerId, leaseMs, new Date().toISOString(), token],
+    [keys.job(id)],
+    [
+      keys.prefix,
+      id,
+      JSON.stringify(spec),
+      new Date().toISOString(),
+      opts.runnerId,
+      opts.leaseMs,
+      token,
+      ...fields,
+    ],
   );
-  if (!reply) return undefined;
-  const hash = pairsToHash(reply);
-  let spec: JobSpec | undefined;
-  let problem: InvalidInputError | undefined;
-  try {
-    spec = parseJobSpecJson(hash.payload ?? '', ctx.resolveSpec);
-  } catch (err) {
-    if (!(err instanceof InvalidInputError)) throw err;
-    problem = err;
-  }
-  const lease = new RedisLease(ctx, hashToJob(jobId, hash, spec), '', token, runnerId, leaseMs);
-  if (!problem) return lease;
-  await lease.finish({ status: 'failed', errorKind: 'invalid_input', errorMessage: problem.message });
-  return undefined;
+  const job = hashToJob(id, pairsToHash(reply), spec);
+  return new RedisLease(ctx, job, '', token, opts.runnerId, opts.leaseMs);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactUrlCredentials } from '../../git/repoUrl.js';
 import { ErrorKind } from '../../jobs/ErrorKind.js';
 import { defaultBranch } from '../../jobs/ids.js';
 import type { JobPatch, JobRecord } from '../../jobs/JobRecord.js';
@@ -6,6 +7,7 @@ import { parseStoredSource } from '../../jobs/JobSource.js';
 import type { JobSpec } from '../../jobs/JobSpec.js';
 import { JobStatus } from '../../jobs/JobStatus.js';
 import { parseJobSpecJson } from '../../jobs/parseJobSpec.js';
+import { ReviewVerdict } from '../../jobs/ReviewVerdict.js';
 
 /**
  * Hash `job:{id}` as stored: every value a string, '' or absent meaning null. Producers may write only
@@ -43,7 +45,8 @@ export function specForDisplay(payload: string | undefined): JobSpec {
     return parseJobSpecJson(payload);
   } catch {
     try {
-      const raw: unknown = JSON.parse(payload);
+      // Refused payloads are shown back (drover list, the API): never with the credentials they carried.
+      const raw: unknown = JSON.parse(redactUrlCredentials(payload));
       return (raw && typeof raw === 'object' ? raw : {}) as JobSpec;
     } catch {
       return {} as JobSpec;
@@ -57,7 +60,7 @@ export function hashToJob(id: string, h: RedisJobHash, spec: JobSpec = specForDi
     id,
     status: hashStatus(h.status),
     spec,
-    repo: h.repo || (typeof spec.repo === 'string' ? spec.repo : ''),
+    repo: redactUrlCredentials(h.repo || (typeof spec.repo === 'string' ? spec.repo : '')),
     baseRef: str(h.baseRef) ?? spec.baseRef ?? null,
     branch: h.branch || spec.branch || defaultBranch(id),
     agent: h.agent || (typeof spec.agent === 'string' ? spec.agent : 'claude'),
@@ -73,9 +76,14 @@ export function hashToJob(id: string, h: RedisJobHash, spec: JobSpec = specForDi
     runnerId: str(h.runnerId),
     costUsd: numOrNull(h.costUsd),
     turns: numOrNull(h.turns),
+    inputTokens: numOrNull(h.inputTokens),
+    cachedInputTokens: numOrNull(h.cachedInputTokens),
+    outputTokens: numOrNull(h.outputTokens),
     prUrl: str(h.prUrl),
     phase: str(h.phase),
     source: parseStoredSource(h.source),
+    verdict: ReviewVerdict.safeParse(h.verdict).data ?? null,
+    findings: str(h.findings),
     cancelRequested: h.cancelRequested === '1',
   };
 }
@@ -87,10 +95,15 @@ const PATCH_FIELDS = [
   'exitCode',
   'costUsd',
   'turns',
+  'inputTokens',
+  'cachedInputTokens',
+  'outputTokens',
   'prUrl',
   'phase',
   'errorKind',
   'errorMessage',
+  'verdict',
+  'findings',
 ] as const satisfies readonly (keyof JobPatch)[];
 
 /** A patch as flat field/value pairs for the scripts ('' clears a field; undefined leaves it alone). */

@@ -51,4 +51,9 @@ export class RedisKeys {
   userGitToken(userId: string): string {
     return `${this.prefix}user:${userId}:git_token`;
   }
+
+  /** A user's model API key for one provider (anthropic, openai, gemini), encrypted like the git token. */
+  userModelKey(userId: string, provider: string): string {
+    return `${this.prefix}user:${userId}:model_key:${provider}`;
+  }
 }

@@ -18,14 +18,16 @@ const CALL_ENTRIES = 5000;
  * Appends entries with one script call per batch (one per CALL_BYTES of line text): idempotent per
  * seq, so a batch re-sent after a lost reply or a Redis restart adds only what is missing. Calls run
  * one after another: a later call must never land while an earlier one failed (its entries would
- * then sit below the stream's top and be taken for duplicates).
+ * then sit below the stream's top and be taken for duplicates). With a lease token, nothing is
+ * written once that attempt no longer owns the job ('fenced').
  */
 export async function appendOutputEntries(
   client: Redis,
-  key: string,
+  keys: { output: string; job: string },
   maxLen: number,
+  leaseToken: string,
   entries: OutputEntry[],
-): Promise<void> {
+): Promise<'written' | 'fenced'> {
   let start = 0;
   while (start < entries.length) {
     let end = start;
@@ -34,9 +36,15 @@ export async function appendOutputEntries(
       bytes += entries[end]!.line.length;
       end++;
     }
-    await APPEND_OUTPUT.run(client, [key], [maxLen, outputPayload(entries, start, end)]);
+    const added = await APPEND_OUTPUT.run(
+      client,
+      [keys.output, keys.job],
+      [maxLen, leaseToken, outputPayload(entries, start, end)],
+    );
+    if (added === -1) return 'fenced';
     start = end;
   }
+  return 'written';
 }
 
 /**

@@ -132,23 +132,22 @@ return {'started', redis.call('HGETALL', hash)}
 `,
 );
 
-/** drover run: starts one queued job directly. KEYS: hash, stream. ARGV: P, id, runnerId, leaseMs, iso, token. */
-export const CLAIM_DIRECT = script(
-  'claimDirect',
+/**
+ * drover run: creates a job already running under the caller's lease, in one step. No stream entry is
+ * written, so no worker can read it; if the caller dies, REAP re-queues the job once its lease lapsed.
+ * KEYS: hash. ARGV: P, id, payload, iso, runnerId, leaseMs, token, then field/value pairs.
+ * Returns the hash (HGETALL).
+ */
+export const ENQUEUE_CLAIMED = script(
+  'enqueueClaimed',
   `
-local hash = KEYS[1]
-local status = redis.call('HGET', hash, 'status') or ''
-if status ~= 'queued' and status ~= 'pending' then return false end
--- The queued entry must not start the job a second time; a worker that already read it acks it.
-local entry = redis.call('HGET', hash, 'entryId')
-if entry and entry ~= '' then redis.call('XDEL', KEYS[2], entry) end
-if redis.call('HEXISTS', hash, 'startedAt') == 0 then redis.call('HSET', hash, 'startedAt', ARGV[5]) end
-redis.call('HINCRBY', hash, 'attempts', 1)
-redis.call('HSET', hash, 'runnerId', ARGV[3], 'leaseUntil', num(nowMs() + tonumber(ARGV[4])), 'leaseToken', ARGV[6],
-  'entryId', '', 'phase', 'claimed')
-redis.call('HDEL', hash, 'errorKind', 'errorMessage', 'finishToken')
-setStatus(hash, status, 'running')
-return redis.call('HGETALL', hash)
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('EXISTS job ' .. JOB .. ' already exists') end
+redis.call('HSET', KEYS[1], 'id', JOB, 'payload', ARGV[3], 'createdAt', ARGV[4], 'startedAt', ARGV[4],
+  'attempts', '1', 'cancelRequested', '0', 'runnerId', ARGV[5], 'leaseUntil', num(nowMs() + tonumber(ARGV[6])),
+  'leaseToken', ARGV[7], 'entryId', '', 'phase', 'claimed')
+setPairs(KEYS[1], 8)
+setStatus(KEYS[1], '', 'running')
+return redis.call('HGETALL', KEYS[1])
 `,
 );
 
@@ -284,17 +283,24 @@ return 1
 
 /**
  * Output entries, stream id <seq>-0: re-sending a batch after a lost reply (or a second writer) cannot
- * duplicate lines, because Redis refuses ids at or below the stream's top. The stream is trimmed to
- * maxlen (exactly) once per call rather than on every XADD.
- * KEYS: output. ARGV: maxlen, then a JSON array of [seq, ts, stream, line, type, data] string rows
- * (type and data '' = none).
+ * duplicate lines, because Redis refuses ids at or below the stream's top. With a lease token, the
+ * batch is written only while that attempt still owns the running job: a runner whose job was taken
+ * over (its lease lapsed during an outage) cannot interleave its late lines with the new attempt's.
+ * The stream is trimmed to maxlen (exactly) once per call rather than on every XADD.
+ * KEYS: output, hash. ARGV: maxlen, token ('' = unfenced), then a JSON array of
+ * [seq, ts, stream, line, type, data] string rows (type and data '' = none). Returns the entries
+ * added, or -1 when fenced off.
  */
 export const APPEND_OUTPUT = new LuaScript(
   'appendOutput',
   `
+if ARGV[2] ~= '' and (redis.call('HGET', KEYS[2], 'status') ~= 'running'
+    or redis.call('HGET', KEYS[2], 'leaseToken') ~= ARGV[2]) then
+  return -1
+end
 local key = KEYS[1]
 local added = 0
-for _, e in ipairs(cjson.decode(ARGV[2])) do
+for _, e in ipairs(cjson.decode(ARGV[3])) do
   local id = e[1] .. '-0'
   local r
   if e[5] == '' and e[6] == '' then

@@ -5,7 +5,9 @@ export type Route =
   | { page: 'job'; id: string }
   | { page: 'new' }
   | { page: 'charts' }
-  | { page: 'token' };
+  | { page: 'token' }
+  | { page: 'plans' }
+  | { page: 'plan'; name: string };
 
 /** Hash routes (#/jobs/ID, #/new...): the server only has to serve index.html. */
 export function parseRoute(hash: string): Route {
@@ -15,6 +17,9 @@ export function parseRoute(hash: string): Route {
   if (path === '/new') return { page: 'new' };
   if (path === '/charts') return { page: 'charts' };
   if (path === '/token') return { page: 'token' };
+  if (path === '/plans') return { page: 'plans' };
+  const plan = /^\/plans\/([a-z0-9][a-z0-9-]{0,62})$/.exec(path);
+  if (plan?.[1]) return { page: 'plan', name: plan[1] };
   return { page: 'jobs' };
 }
 

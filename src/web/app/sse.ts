@@ -5,7 +5,7 @@ export interface FollowHandlers {
   onJob(job: Job): void;
   /** The stream is over: the job ended and everything was seen. */
   onEnd(): void;
-  onState?(state: 'live' | 'reconnecting' | 'unauthorized'): void;
+  onState?(state: StreamState): void;
 }
 
 interface Message {
@@ -15,7 +15,10 @@ interface Message {
 }
 
 /** Splits an SSE byte stream into messages (https://html.spec.whatwg.org/#event-stream-interpretation). */
-async function readEvents(body: ReadableStream<Uint8Array>, onMessage: (m: Message) => void): Promise<void> {
+export async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  onMessage: (m: Message) => void,
+): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
@@ -47,19 +50,29 @@ async function readEvents(body: ReadableStream<Uint8Array>, onMessage: (m: Messa
   }
 }
 
+export type StreamState = 'live' | 'reconnecting' | 'unauthorized';
+
+export interface StreamHandlers {
+  /** One message; true when it is the last the server sends (the stream is over, no reconnect). */
+  onMessage(m: Message): boolean | undefined;
+  /** The stream is over: the last message came, or the server answered 204 (nothing more to send). */
+  onEnd?(): void;
+  onState?(state: StreamState): void;
+}
+
 /**
- * Follows a job's event stream with fetch (so the token goes in a header, never in the URL), and
- * reconnects with Last-Event-ID after a drop: the server resends exactly what was missed.
- * Returns a function that stops following.
+ * Follows an event stream with fetch (so the token goes in a header, never in the URL), and
+ * reconnects with Last-Event-ID after a drop, backing off up to 10s: the server resends exactly
+ * what was missed. A 401 stops. Returns a function that stops following.
  */
-export function followJob(jobId: string, handlers: FollowHandlers): () => void {
+export function followStream(url: string, handlers: StreamHandlers): () => void {
   const controller = new AbortController();
   let lastId = '0';
-  let terminal = false;
+  let over = false;
   const run = async () => {
-    for (let attempt = 0; !controller.signal.aborted && !terminal; attempt++) {
+    for (let attempt = 0; !controller.signal.aborted && !over; attempt++) {
       try {
-        const res = await fetch(`/api/jobs/${encodeURIComponent(jobId)}/events`, {
+        const res = await fetch(url, {
           headers: { ...authHeaders(), accept: 'text/event-stream', 'last-event-id': lastId },
           signal: controller.signal,
         });
@@ -73,24 +86,36 @@ export function followJob(jobId: string, handlers: FollowHandlers): () => void {
         attempt = 0;
         handlers.onState?.('live');
         await readEvents(res.body, (m) => {
-          if (m.event === 'job') {
-            const job = JSON.parse(m.data) as Job;
-            terminal = TERMINAL.includes(job.status);
-            return handlers.onJob(job);
-          }
           if (m.id !== undefined) lastId = m.id;
-          handlers.onEntry(JSON.parse(m.data) as OutputEntry);
+          over = handlers.onMessage(m) === true;
         });
-        // The server ends the stream after the terminal record; anything else was a drop.
-        if (terminal) break;
+        // The server ends the stream after its last message; anything else was a drop.
+        if (over) break;
       } catch {
         if (controller.signal.aborted) return;
       }
       handlers.onState?.('reconnecting');
       await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** Math.min(attempt, 4))));
     }
-    if (!controller.signal.aborted) handlers.onEnd();
+    if (!controller.signal.aborted) handlers.onEnd?.();
   };
   void run();
   return () => controller.abort();
+}
+
+/** Follows a job's output and record until the job is terminal and everything was seen. */
+export function followJob(jobId: string, handlers: FollowHandlers): () => void {
+  return followStream(`/api/jobs/${encodeURIComponent(jobId)}/events`, {
+    onMessage(m) {
+      if (m.event !== 'job') {
+        handlers.onEntry(JSON.parse(m.data) as OutputEntry);
+        return false;
+      }
+      const job = JSON.parse(m.data) as Job;
+      handlers.onJob(job);
+      return TERMINAL.includes(job.status);
+    },
+    onEnd: handlers.onEnd,
+    onState: handlers.onState,
+  });
 }

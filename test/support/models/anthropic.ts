@@ -27,7 +27,12 @@ export interface AnthropicTurn extends Repeatable {
   toolUse?: AnthropicToolUse | AnthropicToolUse[];
   error?: { status: number; type: string; message: string };
   /** Token counts reported for this reply; the defaults give Claude Code a small nonzero cost. */
-  usage?: { input_tokens?: number; output_tokens?: number };
+  usage?: {
+    input_tokens?: number;
+    output_tokens?: number;
+    cache_creation_input_tokens?: number;
+    cache_read_input_tokens?: number;
+  };
 }
 
 export type AnthropicServer = ModelServer;
@@ -51,7 +56,6 @@ export function isAnthropicMainRequest(body: unknown): boolean {
 
 export async function startAnthropicServer(script: Script<AnthropicTurn>): Promise<AnthropicServer> {
   const cursor = new ScriptCursor(script);
-  const requests: unknown[] = [];
   const server = await listen((_req, res, record) => {
     const { method, path } = record;
     if (method === 'HEAD' || (method === 'GET' && path === '/api/hello')) {
@@ -69,12 +73,10 @@ export async function startAnthropicServer(script: Script<AnthropicTurn>): Promi
       const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-4-5';
       const stream = body.stream === true;
       if (!isAnthropicMainRequest(body)) {
-        reply(res, stream, model, { text: sideReplyText(body) });
+        record.usage = reply(res, stream, model, { text: sideReplyText(body) });
         return;
       }
-      record.main = true;
-      requests.push(record.body);
-      reply(res, stream, model, withCwd(cursor.next() ?? { text: 'done' }, body));
+      record.usage = reply(res, stream, model, withCwd(cursor.take(record) ?? { text: 'done' }, body));
       return;
     }
     sendJson(res, 404, {
@@ -82,7 +84,7 @@ export async function startAnthropicServer(script: Script<AnthropicTurn>): Promi
       error: { type: 'not_found_error', message: `no route ${method} ${path}` },
     });
   });
-  return { ...server, requests, turnsServed: () => cursor.served };
+  return { ...server, requests: cursor.requests, turnsServed: () => cursor.served };
 }
 
 // Title generation asks for JSON ({"title": ...}); anything else just needs some short text.
@@ -96,13 +98,24 @@ function roughTokens(body: unknown): number {
   return Math.max(1, Math.ceil(JSON.stringify(body ?? '').length / 4));
 }
 
-function reply(res: ServerResponse, stream: boolean, model: string, turn: AnthropicTurn): void {
+/** Answers one call; returns the usage it reported (undefined for an error). */
+function reply(
+  res: ServerResponse,
+  stream: boolean,
+  model: string,
+  turn: AnthropicTurn,
+): Record<string, number> | undefined {
   if (turn.error) {
     const { status, type, message } = turn.error;
     sendJson(res, status, { type: 'error', error: { type, message } });
-    return;
+    return undefined;
   }
-  const usage = { ...DEFAULT_USAGE, ...turn.usage };
+  const usage = {
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    ...DEFAULT_USAGE,
+    ...turn.usage,
+  };
   const blocks: Record<string, unknown>[] = [];
   if (turn.text !== undefined) blocks.push({ type: 'text', text: turn.text });
   const toolUses =
@@ -122,9 +135,9 @@ function reply(res: ServerResponse, stream: boolean, model: string, turn: Anthro
       content: blocks,
       stop_reason: stopReason,
       stop_sequence: null,
-      usage: { ...usage, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      usage,
     });
-    return;
+    return usage;
   }
 
   const events: { event: string; data: unknown }[] = [];
@@ -143,8 +156,8 @@ function reply(res: ServerResponse, stream: boolean, model: string, turn: Anthro
       stop_sequence: null,
       usage: {
         input_tokens: usage.input_tokens,
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
+        cache_creation_input_tokens: usage.cache_creation_input_tokens,
+        cache_read_input_tokens: usage.cache_read_input_tokens,
         output_tokens: 1,
       },
     },
@@ -168,13 +181,15 @@ function reply(res: ServerResponse, stream: boolean, model: string, turn: Anthro
     }
     push({ type: 'content_block_stop', index });
   });
+  // The API's message_delta usage is cumulative (newer versions repeat the input side there too).
   push({
     type: 'message_delta',
     delta: { stop_reason: stopReason, stop_sequence: null },
-    usage: { output_tokens: usage.output_tokens },
+    usage: { ...usage },
   });
   push({ type: 'message_stop' });
   sendSse(res, events);
+  return usage;
 }
 
 export interface ClaudeEnvOptions {

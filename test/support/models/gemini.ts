@@ -51,7 +51,6 @@ export function isGeminiMainRequest(body: unknown): boolean {
 
 export async function startGeminiServer(script: Script<GeminiTurn>): Promise<GeminiServer> {
   const cursor = new ScriptCursor(script);
-  const requests: unknown[] = [];
   const server = await listen((_req, res, record) => {
     const { method, path } = record;
     // Paths look like /v1beta/models/gemini-2.5-pro:streamGenerateContent.
@@ -68,12 +67,10 @@ export async function startGeminiServer(script: Script<GeminiTurn>): Promise<Gem
       if (action === 'streamGenerateContent' || action === 'generateContent') {
         const stream = action === 'streamGenerateContent';
         if (!isGeminiMainRequest(record.body)) {
-          reply(res, stream, model, { text: sideReplyText(record.body) });
+          record.usage = reply(res, stream, model, { text: sideReplyText(record.body) });
           return;
         }
-        record.main = true;
-        requests.push(record.body);
-        reply(res, stream, model, cursor.next() ?? { text: 'done' });
+        record.usage = reply(res, stream, model, cursor.take(record) ?? { text: 'done' });
         return;
       }
     }
@@ -83,7 +80,7 @@ export async function startGeminiServer(script: Script<GeminiTurn>): Promise<Gem
     }
     sendJson(res, 404, { error: { code: 404, message: `no route ${method} ${path}`, status: 'NOT_FOUND' } });
   });
-  return { ...server, requests, turnsServed: () => cursor.served };
+  return { ...server, requests: cursor.requests, turnsServed: () => cursor.served };
 }
 
 // Helper calls that ask for JSON get an object filled from their response schema: the router's
@@ -117,7 +114,13 @@ function fillSchema(schema: unknown, key: string): unknown {
   }
 }
 
-function reply(res: ServerResponse, stream: boolean, model: string, turn: GeminiTurn): void {
+/** Answers one call; returns the usage it reported (undefined for an error). */
+function reply(
+  res: ServerResponse,
+  stream: boolean,
+  model: string,
+  turn: GeminiTurn,
+): Record<string, number> | undefined {
   if (turn.error) {
     const { status, message, reason } = turn.error;
     sendJson(res, status, {
@@ -127,7 +130,7 @@ function reply(res: ServerResponse, stream: boolean, model: string, turn: Gemini
         status: reason ?? (status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL'),
       },
     });
-    return;
+    return undefined;
   }
   const usage = { ...DEFAULT_USAGE, ...turn.usage };
   const parts: Record<string, unknown>[] = [];
@@ -152,6 +155,7 @@ function reply(res: ServerResponse, stream: boolean, model: string, turn: Gemini
   };
   if (stream) sendSse(res, [{ data: body }]);
   else sendJson(res, 200, body);
+  return usage;
 }
 
 export interface GeminiHomeOptions {

@@ -2,6 +2,7 @@
 import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenLoopback } from '../listenLoopback.js';
+import { type ReadRequest, readRequest } from '../readRequest.js';
 
 /**
  * A turn may ask to be replayed forever once it is reached (budget / runaway-loop tests). In every
@@ -16,16 +17,11 @@ export interface Repeatable {
 export type Script<T> = T[] | { turns: T[]; repeatLast?: boolean };
 
 /** Every HTTP request a fake server saw, main conversation or not. */
-export interface RecordedRequest {
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string | string[] | undefined>;
-  /** Parsed JSON when the body is JSON, the raw text otherwise, undefined when empty. */
-  body: unknown;
+export interface RecordedRequest extends ReadRequest {
   /** True when the request consumed a script turn (main conversation). */
   main: boolean;
+  /** The usage the server reported in its answer (provider field names), when it answered a model call. */
+  usage?: Record<string, number>;
 }
 
 export interface ModelServer {
@@ -46,6 +42,8 @@ export class ScriptCursor<T extends Repeatable> {
   private readonly repeatLast: boolean;
   private index = 0;
   served = 0;
+  /** Bodies of the main-conversation requests (see `take`), in order. */
+  readonly requests: unknown[] = [];
 
   constructor(script: Script<T>) {
     if (Array.isArray(script)) {
@@ -55,6 +53,13 @@ export class ScriptCursor<T extends Repeatable> {
       this.turns = script.turns;
       this.repeatLast = script.repeatLast ?? false;
     }
+  }
+
+  /** A main-conversation request: marked as such, its body kept, and its turn handed out. */
+  take(record: RecordedRequest): T | undefined {
+    record.main = true;
+    this.requests.push(record.body);
+    return this.next();
   }
 
   next(): T | undefined {
@@ -78,18 +83,6 @@ function substitute<V>(value: V, n: number): V {
   if (isRecord(value))
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, n)])) as V;
   return value;
-}
-
-export async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -133,15 +126,7 @@ export async function listen(
   const allRequests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const u = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const record: RecordedRequest = {
-        method: req.method ?? 'GET',
-        path: u.pathname,
-        query: Object.fromEntries(u.searchParams),
-        headers: req.headers,
-        body: await readBody(req),
-        main: false,
-      };
+      const record: RecordedRequest = { ...(await readRequest(req)), main: false };
       allRequests.push(record);
       try {
         await handle(req, res, record);

@@ -28,7 +28,7 @@ export interface ResponsesTurn extends Repeatable {
   /** Freeform `apply_patch` input ("*** Begin Patch\n*** Add File: x\n+line\n*** End Patch\n"). */
   applyPatch?: string;
   error?: { status: number; type?: string; message: string };
-  usage?: { input_tokens?: number; output_tokens?: number };
+  usage?: { input_tokens?: number; output_tokens?: number; cached_tokens?: number };
 }
 
 export type ResponsesServer = ModelServer;
@@ -56,7 +56,6 @@ export function isResponsesMainRequest(_body: unknown): boolean {
 
 export async function startResponsesServer(script: Script<ResponsesTurn>): Promise<ResponsesServer> {
   const cursor = new ScriptCursor(script);
-  const requests: unknown[] = [];
   const server = await listen((_req, res, record) => {
     const { method, path } = record;
     if (method === 'GET' && path === '/v1/models') {
@@ -67,26 +66,25 @@ export async function startResponsesServer(script: Script<ResponsesTurn>): Promi
       const body = isRecord(record.body) ? record.body : {};
       const model = typeof body.model === 'string' ? body.model : CODEX_TEST_MODEL;
       if (!isResponsesMainRequest(body)) {
-        reply(res, model, { text: 'ok' });
+        record.usage = reply(res, model, { text: 'ok' });
         return;
       }
-      record.main = true;
-      requests.push(record.body);
-      reply(res, model, cursor.next() ?? { text: 'done' });
+      record.usage = reply(res, model, cursor.take(record) ?? { text: 'done' });
       return;
     }
     sendJson(res, 404, { error: { type: 'not_found', message: `no route ${method} ${path}` } });
   });
-  return { ...server, requests, turnsServed: () => cursor.served };
+  return { ...server, requests: cursor.requests, turnsServed: () => cursor.served };
 }
 
-function reply(res: ServerResponse, model: string, turn: ResponsesTurn): void {
+/** Answers one call; returns the usage it reported (undefined for an error). */
+function reply(res: ServerResponse, model: string, turn: ResponsesTurn): Record<string, number> | undefined {
   if (turn.error) {
     const { status, type, message } = turn.error;
     sendJson(res, status, { error: { type: type ?? 'server_error', message, code: null, param: null } });
-    return;
+    return undefined;
   }
-  const usage = { ...DEFAULT_USAGE, ...turn.usage };
+  const usage = { cached_tokens: 0, ...DEFAULT_USAGE, ...turn.usage };
   const responseId = nextId('resp');
   const events: { event: string; data: unknown }[] = [];
   let seq = 0;
@@ -187,7 +185,7 @@ function reply(res: ServerResponse, model: string, turn: ResponsesTurn): void {
       output,
       usage: {
         input_tokens: usage.input_tokens,
-        input_tokens_details: { cached_tokens: 0 },
+        input_tokens_details: { cached_tokens: usage.cached_tokens },
         output_tokens: usage.output_tokens,
         output_tokens_details: { reasoning_tokens: 0 },
         total_tokens: usage.input_tokens + usage.output_tokens,
@@ -195,6 +193,7 @@ function reply(res: ServerResponse, model: string, turn: ResponsesTurn): void {
     },
   });
   sendSse(res, events);
+  return usage;
 }
 
 export interface CodexHomeOptions {

@@ -4,12 +4,15 @@ import { type Route, useRoute } from '../route';
 import { Charts } from './Charts';
 import { JobDetail } from './JobDetail';
 import { JobList } from './JobList';
+import { PlanBoard } from './PlanBoard';
+import { PlanList } from './PlanList';
 import { SubmitForm } from './SubmitForm';
 import { TokenPanel } from './TokenPanel';
 
 const NAV: { page: Route['page']; href: string; label: string }[] = [
   { page: 'jobs', href: '#/', label: 'Jobs' },
   { page: 'new', href: '#/new', label: 'New job' },
+  { page: 'plans', href: '#/plans', label: 'Plans' },
   { page: 'charts', href: '#/charts', label: 'Charts' },
   { page: 'token', href: '#/token', label: 'Token' },
 ];
@@ -18,7 +21,7 @@ export function App() {
   const route = useRoute();
   const [needsToken, setNeedsToken] = useState(isUnauthorized());
   useEffect(() => onTokenChange(() => setNeedsToken(isUnauthorized())), []);
-  const active = route.page === 'job' ? 'jobs' : route.page;
+  const active = route.page === 'job' ? 'jobs' : route.page === 'plan' ? 'plans' : route.page;
   return (
     <>
       <header class="topbar">
@@ -48,6 +51,8 @@ export function App() {
         {route.page === 'new' && <SubmitForm />}
         {route.page === 'charts' && <Charts />}
         {route.page === 'token' && <TokenPanel />}
+        {route.page === 'plans' && <PlanList />}
+        {route.page === 'plan' && <PlanBoard key={route.name} name={route.name} />}
       </main>
     </>
   );

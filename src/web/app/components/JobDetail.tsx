@@ -8,6 +8,7 @@ import { Artifacts, useArtifacts } from './Artifacts';
 import { DIFF_ARTIFACT, DiffView } from './DiffView';
 import { SourceDetail } from './JobSourceView';
 import { LogView, MAX_LINES } from './LogView';
+import { ModelCalls } from './ModelCalls';
 import { type PhaseMark, PhaseTimeline } from './PhaseTimeline';
 import { StatusBadge } from './StatusBadge';
 
@@ -20,6 +21,7 @@ export function JobDetail({ id }: { id: string }) {
   const [actionError, setActionError] = useState('');
   const [log, setLog] = useState<{ entries: OutputEntry[]; dropped: number }>({ entries: [], dropped: 0 });
   const [phases, setPhases] = useState<PhaseMark[]>([]);
+  const [modelCalls, setModelCalls] = useState<OutputEntry[]>([]);
   const [stream, setStream] = useState<StreamState>('connecting');
   const [busy, setBusy] = useState<'' | 'cancel' | 'rerun'>('');
   const [tab, setTab] = useState<'log' | 'changes'>('log');
@@ -50,6 +52,7 @@ export function JobDetail({ id }: { id: string }) {
           const name = typeof entry.data?.phase === 'string' ? entry.data.phase : entry.line;
           setPhases((prev) => [...prev, { name, title: entry.line, ts: entry.ts }]);
         }
+        if (entry.type === 'model.call') setModelCalls((prev) => [...prev, entry]);
         if (entry.type === 'end') return;
         pending.push(entry);
         frame ||= requestAnimationFrame(flush);
@@ -185,6 +188,16 @@ export function JobDetail({ id }: { id: string }) {
         <dd>{formatDuration(jobDurationMs(job, now))}</dd>
         <dt>Cost</dt>
         <dd>{formatCost(job.costUsd)}</dd>
+        {job.inputTokens !== null && job.inputTokens !== undefined && (
+          <>
+            <dt>Tokens</dt>
+            <dd>
+              in {(job.inputTokens + (job.cachedInputTokens ?? 0)).toLocaleString('en-US')} (cached{' '}
+              {(job.cachedInputTokens ?? 0).toLocaleString('en-US')}) · out{' '}
+              {(job.outputTokens ?? 0).toLocaleString('en-US')}
+            </dd>
+          </>
+        )}
         <dt>Attempts</dt>
         <dd>
           {job.attempts}
@@ -213,28 +226,27 @@ export function JobDetail({ id }: { id: string }) {
         now={now}
       />
       <Artifacts jobId={job.id} items={artifacts.items} error={artifacts.error} />
+      <ModelCalls entries={modelCalls} />
       {hasDiff && (
         <div class="tabs" role="tablist" aria-label="Job output">
-          <button
-            type="button"
-            role="tab"
-            id="tab-log"
-            aria-selected={tab === 'log'}
-            aria-controls="panel-log"
-            onClick={() => setTab('log')}
-          >
-            Log
-          </button>
-          <button
-            type="button"
-            role="tab"
-            id="tab-changes"
-            aria-selected={tab === 'changes'}
-            aria-controls="panel-changes"
-            onClick={() => setTab('changes')}
-          >
-            Changes
-          </button>
+          {(
+            [
+              ['log', 'Log'],
+              ['changes', 'Changes'],
+            ] as const
+          ).map(([t, label]) => (
+            <button
+              key={t}
+              type="button"
+              role="tab"
+              id={`tab-${t}`}
+              aria-selected={tab === t}
+              aria-controls={`panel-${t}`}
+              onClick={() => setTab(t)}
+            >
+              {label}
+            </button>
+          ))}
         </div>
       )}
       <div id="panel-log" role={hasDiff ? 'tabpanel' : undefined} hidden={tab !== 'log'}>

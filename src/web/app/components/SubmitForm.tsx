@@ -33,6 +33,15 @@ export function SubmitForm() {
       .map((i) => (i.path === key ? i.message : `${i.path.slice(key.length + 1)}: ${i.message}`))
       .join('; ');
 
+  /** Under a control: the server's message for its field, else the hint. */
+  const note = (key: keyof Fields, problem: string, hint?: string) =>
+    problem ? (
+      <span class="field-error" id={`e-${key}`}>
+        {problem}
+      </span>
+    ) : (
+      hint && <span class="hint">{hint}</span>
+    );
   /** A labelled control; the server's message for this field shows under it. */
   const field = (key: keyof Fields, label: string, input: JSX.Element, hint?: string) => {
     const problem = issueFor(key);
@@ -40,13 +49,7 @@ export function SubmitForm() {
       <label class={problem ? 'invalid' : ''} for={`f-${key}`}>
         {label}
         {input}
-        {problem ? (
-          <span class="field-error" id={`e-${key}`}>
-            {problem}
-          </span>
-        ) : (
-          hint && <span class="hint">{hint}</span>
-        )}
+        {note(key, problem, hint)}
       </label>
     );
   };
@@ -63,16 +66,24 @@ export function SubmitForm() {
     return (
       <label class={`check${problem ? ' invalid' : ''}`}>
         <input type="checkbox" {...a11y(key)} checked={f[key]} onChange={set(key)} /> {label}
-        {problem ? (
-          <span class="field-error" id={`e-${key}`}>
-            {problem}
-          </span>
-        ) : (
-          hint && <span class="hint">{hint}</span>
-        )}
+        {note(key, problem, hint)}
       </label>
     );
   };
+  /** A choice of `options`; `blank` names the empty one (the server's default), if there is one. */
+  const choice = (key: TextKey, label: string, options: readonly string[], blank?: string) =>
+    field(
+      key,
+      label,
+      <select {...a11y(key)} value={f[key]} onChange={set(key)}>
+        {blank !== undefined && <option value="">{blank}</option>}
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>,
+    );
   const reviewer = f.reviewAgent || f.agent;
 
   const submit = async (e: Event) => {
@@ -128,17 +139,7 @@ export function SubmitForm() {
           />,
         )}
         <div class="row">
-          {field(
-            'agent',
-            'Agent',
-            <select {...a11y('agent')} value={f.agent} onChange={set('agent')}>
-              {AGENTS.map((a) => (
-                <option key={a} value={a}>
-                  {a}
-                </option>
-              ))}
-            </select>,
-          )}
+          {choice('agent', 'Agent', AGENTS)}
           {text('model', 'Model', 'optional')}
         </div>
         {f.agent === 'command' &&
@@ -167,18 +168,7 @@ export function SubmitForm() {
           <fieldset>
             <legend>Environment</legend>
             <div class="row">
-              {field(
-                'sandbox',
-                'Sandbox',
-                <select {...a11y('sandbox')} value={f.sandbox} onChange={set('sandbox')}>
-                  <option value="">server default</option>
-                  {SANDBOXES.map((s) => (
-                    <option key={s} value={s}>
-                      {s}
-                    </option>
-                  ))}
-                </select>,
-              )}
+              {choice('sandbox', 'Sandbox', SANDBOXES, 'server default')}
               {text('environment', 'Environment', 'a name from DROVER_CONFIG', { placeholder: 'default' })}
             </div>
           </fieldset>
@@ -208,15 +198,7 @@ export function SubmitForm() {
             {check('allowNoChanges', 'Succeed without changes')}
             {check('pr', 'Open a pull request')}
             {check('prOnFailure', 'Open a draft PR when the tests still fail')}
-            {field(
-              'prProvider',
-              'PR provider',
-              <select {...a11y('prProvider')} value={f.prProvider} onChange={set('prProvider')}>
-                <option value="">from the remote's host</option>
-                <option value="github">github</option>
-                <option value="gitlab">gitlab</option>
-              </select>,
-            )}
+            {choice('prProvider', 'PR provider', ['github', 'gitlab'], "from the remote's host")}
           </fieldset>
           <fieldset>
             <legend>Review</legend>
@@ -224,18 +206,7 @@ export function SubmitForm() {
             {f.review && (
               <>
                 <div class="row">
-                  {field(
-                    'reviewAgent',
-                    'Review agent',
-                    <select {...a11y('reviewAgent')} value={f.reviewAgent} onChange={set('reviewAgent')}>
-                      <option value="">same as the job</option>
-                      {AGENTS.map((a) => (
-                        <option key={a} value={a}>
-                          {a}
-                        </option>
-                      ))}
-                    </select>,
-                  )}
+                  {choice('reviewAgent', 'Review agent', AGENTS, 'same as the job')}
                   {text('reviewCycles', 'Review cycles', '1–5, default 3', { inputMode: 'numeric' })}
                 </div>
                 {reviewer === 'command' &&

@@ -21,8 +21,9 @@ export function TokenPanel() {
     <section class="panel narrow">
       <h1>API token</h1>
       <p class="muted">
-        One of the server's <code>DROVER_API_TOKENS</code>. It is kept in this browser's local storage and
-        sent as <code>Authorization: Bearer</code>.
+        One of the server's API tokens: from <code>DROVER_API_TOKENS</code> or <code>--api-token-file</code>,
+        or the one <code>drover serve</code> printed when it first started without any. It is kept in this
+        browser's local storage and sent as <code>Authorization: Bearer</code>.
       </p>
       <form onSubmit={save} class="form">
         <label>

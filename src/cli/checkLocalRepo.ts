@@ -1,0 +1,34 @@
+import { InvalidInputError } from '../errors.js';
+import { localPathProblem, localRepoPath } from '../git/cloneFailure.js';
+import { Git } from '../git/Git.js';
+import type { JobSpec } from '../jobs/JobSpec.js';
+import { Masker } from '../secrets/Masker.js';
+
+/**
+ * A local repository is checked before its job is created (cheap, and the job would only fail at
+ * clone): it exists, is a git repository with commits, and has the base branch. Remote repositories
+ * are checked by the clone itself.
+ */
+export async function checkLocalRepo(spec: JobSpec, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const path = localRepoPath(spec.repo);
+  if (path === undefined) return;
+  const problem = localPathProblem(path);
+  if (problem) throw invalid('repo', problem);
+  const git = new Git(new Masker([]), env);
+  const heads = await git.run(['for-each-ref', '--count=1', '--format=%(refname)', 'refs/heads'], {
+    cwd: path,
+    allowFailure: true,
+  });
+  if (heads.exitCode !== 0) return; // e.g. owned by another user: the clone will say so
+  if (heads.stdout.trim() === '') throw invalid('repo', `${path} has no commits yet; commit something first`);
+  if (spec.baseRef === undefined) return;
+  const base = await git.run(['rev-parse', '--verify', '--quiet', `refs/heads/${spec.baseRef}^{commit}`], {
+    cwd: path,
+    allowFailure: true,
+  });
+  if (base.exitCode !== 0) throw invalid('baseRef', `there is no branch "${spec.baseRef}" in ${path}`);
+}
+
+function invalid(path: string, message: string): InvalidInputError {
+  return new InvalidInputError(`${path}: ${message}`, [{ path, message }]);
+}
