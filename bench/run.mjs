@@ -1,6 +1,6 @@
 // `npm run bench`: Drover measured against raw baselines in the same run. Prints a table and writes
 // bench/results/<name>.json (after every section, so a crash keeps what was measured).
-//   node bench/run.mjs [--quick] [--only overhead,prep,logs,dispatch,scaling,gateway,sse] [--runs N] [--name NAME] [--merge]
+//   node bench/run.mjs [--quick] [--only startup,overhead,prep,logs,dispatch,scaling,gateway,sse] [--runs N] [--name NAME] [--merge]
 // Quick mode (BENCH_QUICK=1 or --quick) uses small sizes for development. --merge replaces only the
 // sections run in an existing results file. BENCH_DROVER_ROOT=<checkout> measures another build.
 import {
@@ -30,7 +30,7 @@ const { values } = parseArgs({
 const quick = values.quick;
 const runs = Number(values.runs ?? (quick ? 3 : 5));
 const only = values.only?.split(',');
-const SECTIONS = ['overhead', 'prep', 'logs', 'dispatch', 'scaling', 'gateway', 'sse'];
+const SECTIONS = ['startup', 'overhead', 'prep', 'logs', 'dispatch', 'scaling', 'gateway', 'sse'];
 
 // Measure a snapshot of the build: other people rebuilding dist/ during a long run must not change
 // (or break) what is measured half-way.

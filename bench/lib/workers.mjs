@@ -1,6 +1,8 @@
 // Worker processes and an in-process store handle for the queue benchmarks.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DROVER, dist, droverEnv } from './drover.mjs';
 
 /** Opens the same store the workers use (embedded data dir or Redis URL + prefix). */
@@ -38,6 +40,7 @@ export async function startWorkers(count, where, store, env) {
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
+    pids: children.map((c) => c.pid),
     async stop() {
       await Promise.all(
         children.map(
@@ -71,4 +74,52 @@ export async function benchSpec(url, agentCmd) {
     push: false,
     allowNoChanges: true,
   });
+}
+
+/** CPU (ms) a process used itself and used by the children it waited for, from /proc/<pid>/stat. */
+export function processCpu(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const tick = 1000 / CLOCK_TICKS;
+  // After the command name: state is field 3, utime 14, stime 15, cutime 16, cstime 17 (1-based).
+  return {
+    self: (Number(fields[11]) + Number(fields[12])) * tick,
+    children: (Number(fields[13]) + Number(fields[14])) * tick,
+  };
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/**
+ * Runs `fn` with strace attached to a process and everything it starts; resolves the number of
+ * programs started (successful execve calls), or undefined without strace.
+ */
+export async function countExecs(pid, fn) {
+  const out = join(tmpdir(), `drover-bench-strace-${process.pid}-${pid}.txt`);
+  const tracer = spawn('strace', ['-f', '-qq', '-c', '-e', 'trace=execve', '-o', out, '-p', String(pid)], {
+    stdio: 'ignore',
+  });
+  const started = await new Promise((resolve) => {
+    tracer.once('error', () => resolve(false));
+    // strace attaches within milliseconds; give it time on a busy machine.
+    setTimeout(() => resolve(tracer.exitCode === null), 1000);
+  });
+  if (!started) {
+    await fn();
+    return undefined;
+  }
+  try {
+    await fn();
+  } finally {
+    tracer.kill('SIGINT');
+    await new Promise((resolve) => tracer.once('exit', resolve));
+  }
+  const summary = existsSync(out) ? readFileSync(out, 'utf8') : '';
+  rmSync(out, { force: true });
+  const row = summary.split('\n').find((l) => /\sexecve$/.test(l));
+  if (!row) return undefined;
+  // % time, seconds, usecs/call, calls, [errors,] syscall: failed calls are PATH lookups.
+  const cols = row.trim().split(/\s+/);
+  const calls = Number(cols[3]);
+  const errors = cols.length === 6 ? Number(cols[4]) : 0;
+  return calls - errors;
 }

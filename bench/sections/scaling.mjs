@@ -59,6 +59,7 @@ export async function scaling({ quick }) {
         value: round(rate[2] / rate[1]),
         unit: 'ratio',
         detail: `${round(rate[1], 1)} → ${round(rate[2], 1)} jobs/s on ${(await import('node:os')).cpus().length} cores`,
+        target: '≥ 1.6 and ≥ 10 jobs/s',
       });
     }
   } finally {

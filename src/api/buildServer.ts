@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
@@ -18,6 +18,7 @@ import { type LocalRepoPolicy, NO_LOCAL_REPOS } from '../jobs/localRepoAccess.js
 import { parseJobSpec } from '../jobs/parseJobSpec.js';
 import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import type { JobStore } from '../store/types.js';
+import { installRoot } from '../util/installRoot.js';
 import type { ApiAuth } from './ApiAuth.js';
 import type { ApiDeps } from './ApiDeps.js';
 import { registerArtifactRoutes } from './artifacts.js';
@@ -62,7 +63,8 @@ export interface ServerOptions {
   localRepos?: LocalRepoPolicy;
 }
 
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+/** The dashboard the build put in <install root>/dist/web (found from the bundled CLI too). */
+export const DEFAULT_WEB_ROOT = `${join(installRoot(), 'dist', 'web')}/`;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 function isApiPath(request: FastifyRequest): boolean {

@@ -3,29 +3,36 @@ import { join } from 'node:path';
 import { formatEntry } from '../cli/formatEntry.js';
 import type { JobOutcome } from '../jobs/JobRecord.js';
 import type { JobContext } from '../pipeline/JobContext.js';
+import { LOG_ARTIFACT, type LogArtifact } from './LogArtifact.js';
 import { openArtifactStore } from './openArtifactStore.js';
 import { artifactNameProblem } from './types.js';
 
-export const LOG_ARTIFACT = 'log.txt';
+export { LOG_ARTIFACT };
 export const RESULT_ARTIFACT = 'result.json';
 const PAGE = 250;
 /** Files above this are left as written (they were masked line by line when written). */
 const REMASK_LIMIT = 64 * 1024 * 1024;
 
 /**
- * At the end of a job (its output closed): writes the full masked log and result.json next to what
- * the phases staged (transcript, diff, verify and review reports), masks every file once more with
- * all secrets known by now, and hands the directory to the configured artifact store.
+ * At the end of a job (its output closed): puts the full masked log in place (written while the job
+ * ran; read from the store when that failed) and writes result.json next to what the phases staged
+ * (transcript, diff, verify and review reports), masks every other file once more with all secrets
+ * known by now (the log masks its own stale part), and hands the directory to the artifact store.
  */
-export async function finalizeArtifacts(ctx: JobContext, outcome: JobOutcome): Promise<void> {
+export async function finalizeArtifacts(
+  ctx: JobContext,
+  outcome: JobOutcome,
+  log?: LogArtifact,
+): Promise<void> {
   const dir = ctx.artifactsDir;
   await mkdir(dir, { recursive: true });
-  await writeLog(ctx, join(dir, LOG_ARTIFACT));
+  const streamed = log ? await log.finish() : false;
+  if (!streamed) await writeLog(ctx, join(dir, LOG_ARTIFACT));
   const names = (await readdir(dir)).filter((n) => !artifactNameProblem(n));
   const result = resultDocument(ctx, outcome, [...new Set([...names, RESULT_ARTIFACT])].sort());
   await writeFile(join(dir, RESULT_ARTIFACT), `${JSON.stringify(result, null, 2)}\n`);
   for (const name of await readdir(dir)) {
-    if (artifactNameProblem(name)) continue;
+    if (artifactNameProblem(name) || (streamed && name === LOG_ARTIFACT)) continue;
     const path = join(dir, name);
     const info = await stat(path);
     if (!info.isFile() || info.size > REMASK_LIMIT) continue;
@@ -36,7 +43,7 @@ export async function finalizeArtifacts(ctx: JobContext, outcome: JobOutcome): P
   await openArtifactStore(ctx.config.hostEnv, ctx.config.dataDir).importDir(ctx.job.id, dir);
 }
 
-/** The job's whole output as the terminal shows it (already masked in the store). */
+/** The job's whole output as the terminal shows it, read back from the store (already masked there). */
 async function writeLog(ctx: JobContext, path: string): Promise<void> {
   const file = await open(path, 'w');
   try {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadRunnerConfig, type RunnerConfig } from '../config/RunnerConfig.js';
-import { specResolver } from '../jobs/resolveJobSpec.js';
 import { openStore } from '../store/openStore.js';
 import type { JobStore } from '../store/types.js';
 
@@ -41,10 +40,14 @@ export async function openFromFlags(
   config: RunnerConfig = configFromFlags(flags),
 ): Promise<{ store: JobStore; config: RunnerConfig }> {
   const redisUrl = flags.redis ?? process.env.DROVER_REDIS_URL;
+  // Only the Redis store parses producers' specs: the embedded store's commands start without it.
+  const resolveSpec = redisUrl
+    ? (await import('../jobs/resolveJobSpec.js')).specResolver(config.repoDefaults)
+    : undefined;
   const store = await openStore({
     dataDir: config.dataDir,
     maxAttempts: config.maxAttempts,
-    resolveSpec: specResolver(config.repoDefaults),
+    ...(resolveSpec ? { resolveSpec } : {}),
     ...(redisUrl ? { redisUrl } : {}),
     ...((flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX)
       ? { redisPrefix: flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX }

@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { droverPackage } from '../util/installRoot.js';
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  return droverPackage().version;
 }

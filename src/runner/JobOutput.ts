@@ -109,7 +109,8 @@ export class JobOutput {
     let listenerWait: Promise<unknown> | undefined;
     for (const listener of this.listeners) {
       const result = listener(full, this.jobId);
-      if (result instanceof Promise) listenerWait = result;
+      if (result instanceof Promise)
+        listenerWait = listenerWait ? Promise.all([listenerWait, result]) : result;
     }
     const overHighWater =
       this.pending.length + this.inFlight >= this.highWater || this.bufferedChars >= this.highWaterChars;

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type AgentEvent, describeEvent } from '../agents/AgentEvent.js';
 import { StopHookReport, stopHookReportFile } from '../agents/stopHook.js';
 import type { AgentAdapter, AgentContext } from '../agents/types.js';
@@ -8,6 +7,7 @@ import { jobExtraEnv, withoutSecrets } from '../environments/jobEnvironment.js';
 import { BudgetError } from '../errors.js';
 import type { JobContext } from '../pipeline/JobContext.js';
 import { jobSandbox } from '../sandbox/jobSandbox.js';
+import { builtCliPath } from '../util/installRoot.js';
 import { BudgetGuard } from './guards/BudgetGuard.js';
 import { DEFAULT_PRICES, type TokenUsage } from './guards/prices.js';
 import { type Tail, tailJsonlDir } from './guards/tailJsonlDir.js';
@@ -22,9 +22,6 @@ export interface AgentGuards {
   /** After the run: final reads, and the turns and cost Drover counted when the agent reported none. */
   finish(result: AgentRunResult): Promise<void>;
 }
-
-/** `node <dist>/cli/main.js hook`, when running from a build (the Stop hook runs the same Drover). */
-const MAIN_JS = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 /**
  * The guards every agent runs under, whatever it is: the job's sandbox (the reviewer read-only), the
@@ -52,8 +49,10 @@ export async function prepareAgentGuards(
     delete agentCtx.maxTurns;
     delete agentCtx.maxCostUsd;
   }
-  if (adapter.name === 'claude' && existsSync(MAIN_JS))
-    agentCtx.hookCommand = [process.execPath, MAIN_JS, 'hook'];
+  // `node <dist>/cli/main.js hook`, when running from a build (the Stop hook runs the same Drover).
+  const mainJs = builtCliPath();
+  if (adapter.name === 'claude' && mainJs && existsSync(mainJs))
+    agentCtx.hookCommand = [process.execPath, mainJs, 'hook'];
 
   // Codex reports a resumed thread's usage from its start: subtract what this job's earlier runs used.
   const counted = adapter.name === 'codex' ? usageBySession(ctx) : undefined;

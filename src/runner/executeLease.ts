@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { finalizeArtifacts } from '../artifacts/finalizeArtifacts.js';
+import { LogArtifact } from '../artifacts/LogArtifact.js';
 import { parseDuration } from '../config/duration.js';
 import type { RunnerConfig } from '../config/RunnerConfig.js';
 import { CancelledError, DroverError, InterruptedError, LeaseLostError, toDroverError } from '../errors.js';
@@ -60,6 +61,20 @@ async function runLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult>
   const logger = deps.logger.child({ jobId: job.id, runnerId: config.runnerId });
   const masker = new Masker([...(config.gitToken ? [config.gitToken] : []), ...config.maskValues]);
   const output = await JobOutput.open(store, job.id, masker, { logger });
+  const artifactsDir = join(config.dataDir, 'artifacts', job.id);
+  // The log artifact is written as the output goes by (a retry's starts with the earlier attempts').
+  const log = await LogArtifact.open({
+    dir: artifactsDir,
+    store,
+    jobId: job.id,
+    lastSeq: output.lastSeq,
+    masker,
+    logger,
+  }).catch((err) => {
+    logger.warn({ err }, 'could not open the log artifact; it will be read from the store');
+    return undefined;
+  });
+  if (log) output.onEntry(log.onEntry);
   if (deps.onOutput) output.onEntry(deps.onOutput);
   if (deps.onStored) output.onStored(deps.onStored);
 
@@ -96,7 +111,7 @@ async function runLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult>
     deadline: Date.now() + timeoutMs,
     idleTimeoutMs:
       spec.idleTimeout !== undefined ? parseDuration(spec.idleTimeout) : config.defaultIdleTimeoutMs,
-    artifactsDir: join(config.dataDir, 'artifacts', job.id),
+    artifactsDir,
     authEnv: {},
     expectedRemoteSha: '',
     branch: job.branch,
@@ -146,6 +161,7 @@ async function runLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult>
 
   if (error instanceof LeaseLostError) {
     logger.warn('lease lost; another runner owns the job now');
+    await log?.discard();
     await output.close().catch(() => {});
     return 'lost';
   }
@@ -153,6 +169,7 @@ async function runLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult>
     output.system('Runner stopping: the job goes back to the queue for another attempt', 'status', {
       status: 'queued',
     });
+    await log?.discard();
     await output.close();
     await lease.release(error.message);
     logger.warn('job released for retry (runner shutting down)');
@@ -188,7 +205,7 @@ async function runLease(lease: Lease, deps: ExecuteDeps): Promise<ExecuteResult>
     () => void lease.heartbeat().catch(() => {}),
     Math.max(200, config.leaseMs / 3),
   );
-  await finalizeArtifacts(ctx, outcome)
+  await finalizeArtifacts(ctx, outcome, log)
     .catch((err) => logger.warn({ err }, 'could not store the artifacts'))
     .finally(() => clearInterval(keepAlive));
   const written = await lease.finish(outcome);

@@ -55,7 +55,11 @@ export async function runPipeline(ctx: JobContext, phases: Phase[] = phasesFor(c
       if (phase.when && !phase.when(ctx)) continue;
       throwIfStopped(ctx);
       ctx.output.phase(phase.name, phase.title(ctx));
-      await ctx.store.update(ctx.job.id, { phase: phase.name });
+      // Not waited for (a Redis round trip per phase): updates are written in order all the same, and
+      // the final status write comes after them.
+      ctx.store
+        .update(ctx.job.id, { phase: phase.name })
+        .catch((err) => ctx.logger.warn({ err, phase: phase.name }, 'could not record the phase'));
       ctx.logger.debug({ phase: phase.name }, 'phase');
       await phase.run(ctx);
     }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentInvocation } from '../agents/types.js';
-import { bwrapArgs, probeBwrap, sandboxWrap } from './bwrap.js';
+import { bwrapArgs, PROBE_TTL_MS, probeBwrap, sandboxWrap } from './bwrap.js';
 
 const run = promisify(execFile);
 // Outside /tmp on purpose: the sandbox's /tmp is private, so only a host path shows ro vs hidden.
@@ -109,6 +109,19 @@ describe('bubblewrap sandbox', () => {
       ok: false,
       reason: expect.stringContaining('is not installed'),
     });
+  });
+
+  it('trusts a probe for a minute, then asks bubblewrap again', async () => {
+    const bin = join(root, 'bwrap-link');
+    symlinkSync(execFileSync('sh', ['-c', 'command -v bwrap']).toString().trim(), bin);
+    const t = Date.now();
+    const first = probeBwrap(bin, t);
+    expect(probeBwrap(bin, t + PROBE_TTL_MS - 1)).toBe(first);
+    expect(await first).toEqual({ ok: true, bwrap: bin });
+    // The binary went away (e.g. uninstalled): the next probe after the TTL says so.
+    rmSync(bin);
+    expect(probeBwrap(bin, t + PROBE_TTL_MS - 1)).toBe(first);
+    expect(await probeBwrap(bin, t + PROBE_TTL_MS)).toMatchObject({ ok: false });
   });
 
   it('lets a command write its workspace and state, and nothing else', async () => {

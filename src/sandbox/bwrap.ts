@@ -102,42 +102,34 @@ export async function sandboxWrap(inv: AgentInvocation, opts: SandboxOptions): P
   };
 }
 
-const probes = new Map<string, Promise<BwrapStatus>>();
+/** How long a probe's answer is trusted: a runner notices a changed host (sysctl, package) this soon. */
+export const PROBE_TTL_MS = 60_000;
+const probes = new Map<string, { at: number; status: Promise<BwrapStatus> }>();
 
 /**
  * Whether bubblewrap can create its namespaces here (it cannot in many containers, or where
- * unprivileged user namespaces are disabled). Tried once per binary and cached.
+ * unprivileged user namespaces are disabled). Tried once per binary and trusted for PROBE_TTL_MS, so a
+ * runner pays for it about once a minute rather than once a job, and an answer is never older than
+ * that. (A "works" that went stale fails safe: the sandboxed command itself then fails to start.)
  */
-export function probeBwrap(bwrap = 'bwrap'): Promise<BwrapStatus> {
-  let probe = probes.get(bwrap);
-  if (!probe) {
-    probe = new Promise((resolve) => {
-      const args = [
-        '--ro-bind',
-        '/',
-        '/',
-        '--dev',
-        '/dev',
-        '--proc',
-        '/proc',
-        '--tmpfs',
-        '/tmp',
-        ...ISOLATION,
-      ];
-      execFile(bwrap, [...args, '--', 'true'], { timeout: 15_000 }, (err, _stdout, stderr) => {
-        if (!err) return resolve({ ok: true, bwrap });
-        const code = (err as NodeJS.ErrnoException).code;
-        const reason =
-          code === 'ENOENT'
-            ? `${bwrap} is not installed (apt-get install bubblewrap)`
-            : `${bwrap} cannot create its namespaces here: ${firstLine(stderr) || err.message} ` +
-              '(enable unprivileged user namespaces, e.g. sysctl kernel.unprivileged_userns_clone=1 or ' +
-              'kernel.apparmor_restrict_unprivileged_userns=0, or run the container with --privileged)';
-        resolve({ ok: false, bwrap, reason });
-      });
+export function probeBwrap(bwrap = 'bwrap', now = Date.now()): Promise<BwrapStatus> {
+  const cached = probes.get(bwrap);
+  if (cached && now - cached.at < PROBE_TTL_MS) return cached.status;
+  const probe = new Promise<BwrapStatus>((resolve) => {
+    const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', ...ISOLATION];
+    execFile(bwrap, [...args, '--', 'true'], { timeout: 15_000 }, (err, _stdout, stderr) => {
+      if (!err) return resolve({ ok: true, bwrap });
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason =
+        code === 'ENOENT'
+          ? `${bwrap} is not installed (apt-get install bubblewrap)`
+          : `${bwrap} cannot create its namespaces here: ${firstLine(stderr) || err.message} ` +
+            '(enable unprivileged user namespaces, e.g. sysctl kernel.unprivileged_userns_clone=1 or ' +
+            'kernel.apparmor_restrict_unprivileged_userns=0, or run the container with --privileged)';
+      resolve({ ok: false, bwrap, reason });
     });
-    probes.set(bwrap, probe);
-  }
+  });
+  probes.set(bwrap, { at: now, status: probe });
   return probe;
 }
 

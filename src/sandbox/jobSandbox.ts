@@ -1,14 +1,20 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SandboxError } from '../errors.js';
 import type { SandboxMode } from '../jobs/JobSpec.js';
 import type { JobContext } from '../pipeline/JobContext.js';
+import { installRoot } from '../util/installRoot.js';
 import { isUnder, probeBwrap, sandboxWrap } from './bwrap.js';
 import type { JobSandbox } from './types.js';
 
-/** Where Drover itself is installed (its `drover hook` must stay visible inside the sandbox). */
-const DROVER_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+/**
+ * Starts the bubblewrap probe at the start of a job, so it runs while the repo is cloned: jobSandbox
+ * then finds its answer ready (probes are cached per runner process, see probeBwrap).
+ */
+export function startSandboxProbe(ctx: JobContext): void {
+  const requested = ctx.spec.sandbox ?? ctx.config.sandboxDefault ?? 'auto';
+  if (requested !== 'none') void probeBwrap(ctx.config.hostEnv.DROVER_BWRAP || 'bwrap');
+}
 
 /**
  * Resolves the job's sandbox (cached on the context): the job's `sandbox`, else DROVER_SANDBOX, else
@@ -89,7 +95,8 @@ function hiddenPaths(ctx: JobContext): string[] {
 function neededPaths(env: NodeJS.ProcessEnv): string[] {
   return [
     process.execPath,
-    DROVER_ROOT,
+    // Drover itself: its `drover hook` must stay visible inside the sandbox.
+    installRoot(),
     ...(env.PATH ?? '').split(delimiter),
     ...['CLAUDE_BIN', 'CODEX_BIN', 'GEMINI_BIN'].map((k) => env[k] ?? ''),
   ].filter((p) => isAbsolute(p));

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJobSpec } from '../jobs/parseJobSpec.js';
+import { QueueWatcher } from './QueueWatcher.js';
 import { SqliteStore } from './SqliteStore.js';
 
 const spec = parseJobSpec({ repo: '/srv/repo.git', prompt: 'do it', agent: 'command', agentCmd: 'true' });
@@ -48,5 +50,47 @@ describe('QueueWatcher (embedded store cross-connection wakeup)', () => {
     }
     controller.abort();
     expect(await claimed).toBeUndefined();
+  });
+
+  it('is woken by the write-ahead log changing, not by its timer', async () => {
+    const path = join(dir, 'drover.db');
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    let woken = 0;
+    // Timers far beyond the test: only the log watch can call back.
+    const watcher = new QueueWatcher(db, () => woken++, {
+      walPath: `${path}-wal`,
+      intervalMs: 600_000,
+      fallbackMs: 600_000,
+    });
+    try {
+      watcher.acquire();
+      await producer.enqueue(spec);
+      for (let i = 0; i < 200 && woken === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(woken).toBeGreaterThan(0);
+    } finally {
+      watcher.stop();
+      db.close();
+    }
+  });
+
+  it('wakes for a job committed before it started watching (the caller looked just before)', async () => {
+    const path = join(dir, 'drover.db');
+    await producer.enqueue(spec);
+    const db = new Database(path);
+    let woken = 0;
+    const watcher = new QueueWatcher(db, () => woken++, {
+      walPath: `${path}-wal`,
+      intervalMs: 600_000,
+      fallbackMs: 600_000,
+    });
+    try {
+      watcher.acquire(); // nothing is committed after this
+      for (let i = 0; i < 200 && woken === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(woken).toBe(1);
+    } finally {
+      watcher.stop();
+      db.close();
+    }
   });
 });

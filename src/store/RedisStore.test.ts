@@ -417,6 +417,48 @@ describe('RedisStore across a Redis restart', () => {
   });
   afterAll(() => persistent.cleanup());
 
+  it('writes a batch of output in one script call, idempotent per seq when re-sent after a restart', async () => {
+    const store = await RedisStore.connect({ url: persistent.url, logger, prefix: 'out:' });
+    stores.push(store);
+    const direct = new Redis(persistent.url);
+    const scriptCalls = async () => {
+      const stats = await direct.info('commandstats');
+      return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+    };
+    const entries = Array.from({ length: 3000 }, (_, i) => ({
+      seq: i + 1,
+      ts: `t${i + 1}`,
+      stream: 'stdout' as const,
+      line: i === 7 ? 'lone \ud800 surrogate' : `line ${i + 1}`,
+      ...(i % 100 === 0 ? { type: 'agent.text', data: { i, text: 'a "quoted" \\ value' } } : {}),
+    }));
+    await store.appendOutput('warm', entries.slice(0, 1)); // loads the script into Redis's cache
+    await direct.config('RESETSTAT');
+    await store.appendOutput('j1', entries.slice(0, 2000)); // one JobOutput batch
+    expect(await scriptCalls()).toBe(1);
+    direct.disconnect();
+
+    await persistent.stop();
+    await persistent.start(); // the script cache is empty now (NOSCRIPT, then EVAL)
+    for (let i = 0; ; i++) {
+      // The whole batch again, as JobOutput re-sends it after a failure, plus what came after it.
+      const sent = await store.appendOutput('j1', entries).then(
+        () => true,
+        (err) => (i < 100 ? false : Promise.reject(err)),
+      );
+      if (sent) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const stored = await store.readOutput('j1', 0, 10_000);
+    expect(stored.map((e) => e.seq)).toEqual(entries.map((e) => e.seq));
+    expect(stored[7]!.line).toBe('lone \ufffd surrogate');
+    expect(stored.filter((_, i) => i !== 7)).toEqual(entries.filter((_, i) => i !== 7));
+    expect(await store.lastSeq('j1')).toBe(3000);
+  });
+
   it('buffers updates and retries the final status until Redis is back', async () => {
     const store = await RedisStore.connect({ url: persistent.url, logger, claimIdleMs: 60_000 });
     stores.push(store);

@@ -23,9 +23,9 @@ import {
 } from './redis/redisConnection.js';
 import { hashToJob, patchPairs, RedisJobHash } from './redis/redisJobHash.js';
 import { CONSUMER_GROUP, RedisKeys } from './redis/redisKeys.js';
-import { outputArgs, parseOutputEntries, seqOfId } from './redis/redisOutput.js';
+import { appendOutputEntries, parseOutputEntries, seqOfId } from './redis/redisOutput.js';
 import { parseRunnerHash, runnerHash } from './redis/redisRunners.js';
-import { APPEND_OUTPUT, CANCEL, ENQUEUE, FORGET_CONSUMER, UPDATE } from './redis/redisScripts.js';
+import { CANCEL, ENQUEUE, FORGET_CONSUMER, UPDATE } from './redis/redisScripts.js';
 import { retryWhileDisconnected } from './redis/retryWhileDisconnected.js';
 import type {
   ClaimOptions,
@@ -69,10 +69,6 @@ function hashFields(id: string, spec: JobSpec, opts: EnqueueOptions): string[] {
     spec.agent,
   ];
 }
-
-/** Output entries per script call, and their total line bytes: keeps each EVAL small. */
-const APPEND_CHUNK_ENTRIES = 500;
-const APPEND_CHUNK_BYTES = 1 << 20;
 
 /**
  * The Redis Streams backend: many workers on many machines share one Redis. Jobs are hashes
@@ -262,34 +258,22 @@ export class RedisStore implements JobStore {
     await UPDATE.run(this.client, [this.keys.job(id)], [this.keys.prefix, id, ...pairs]);
   }
 
-  /** Idempotent per seq; throws on an outage (JobOutput retries the batch). */
+  /**
+   * Idempotent per seq, one script call per batch; throws on an outage (JobOutput retries the batch).
+   * Fenced by the attempt's lease token.
+   */
   async appendOutput(id: string, entries: OutputEntry[]): Promise<void> {
-    let start = 0;
-    while (start < entries.length) {
-      let end = start;
-      let bytes = 0;
-      while (
-        end < entries.length &&
-        end - start < APPEND_CHUNK_ENTRIES &&
-        (bytes < APPEND_CHUNK_BYTES || end === start)
-      ) {
-        bytes += entries[end]!.line.length;
-        end++;
-      }
-      const written = await APPEND_OUTPUT.run(
-        this.client,
-        [this.keys.output(id), this.keys.job(id)],
-        [this.ctx.outputMaxLen, this.ctx.leaseTokens.get(id) ?? '', ...outputArgs(entries.slice(start, end))],
-      );
-      if (written === -1) {
-        // This attempt lost the job to another runner: its remaining output is not the job's any more.
-        if (!this.fencedLogged.has(id)) {
-          this.fencedLogged.add(id);
-          this.ctx.logger.warn({ jobId: id }, 'output of an attempt that lost its lease was dropped');
-        }
-        return;
-      }
-      start = end;
+    const written = await appendOutputEntries(
+      this.client,
+      { output: this.keys.output(id), job: this.keys.job(id) },
+      this.ctx.outputMaxLen,
+      this.ctx.leaseTokens.get(id) ?? '',
+      entries,
+    );
+    if (written === 'fenced' && !this.fencedLogged.has(id)) {
+      // This attempt lost the job to another runner: its remaining output is not the job's any more.
+      this.fencedLogged.add(id);
+      this.ctx.logger.warn({ jobId: id }, 'output of an attempt that lost its lease was dropped');
     }
   }
 

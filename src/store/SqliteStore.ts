@@ -68,7 +68,9 @@ export class SqliteStore implements JobStore {
       });
     }
     this.events.setMaxListeners(0);
-    this.watcher = new QueueWatcher(this.db, () => this.events.emit('enqueued'));
+    this.watcher = new QueueWatcher(this.db, () => this.events.emit('enqueued'), {
+      ...(path === ':memory:' ? {} : { walPath: `${path}-wal` }),
+    });
     this.outputInserter = new OutputInserter(this.db);
   }
 

@@ -22,6 +22,24 @@ function deadPid(): number {
 }
 
 describe('FileLock', () => {
+  it('a release wakes a waiter at once, without waiting for its next poll', async () => {
+    const path = join(dir, 'w.lock');
+    const held = await FileLock.acquire(path);
+    // The waiter polls once an hour: only the release notification can let it in before the test ends.
+    const waiting = FileLock.acquire(path, { maxPollMs: 3_600_000, timeoutMs: 7_200_000 });
+    let acquired = false;
+    void waiting.then(() => {
+      acquired = true;
+    });
+    await new Promise((r) => setTimeout(r, 300)); // it found the lock taken and sleeps
+    expect(acquired).toBe(false);
+    await held.release();
+    const lock = await waiting;
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
+    await lock.release();
+    expect(existsSync(path)).toBe(false);
+  });
+
   it('lets one holder at a time in, across many concurrent waiters', async () => {
     const path = join(dir, 'a.lock');
     let inside = 0;

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { type FSWatcher, watch } from 'node:fs';
 import { open, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { LockTimeoutError } from '../errors.js';
 
 export interface FileLockOptions {
@@ -8,6 +10,8 @@ export interface FileLockOptions {
   timeoutMs?: number;
   /** A lock whose holder stopped refreshing it this long ago is broken (holder hung or on another host). */
   staleMs?: number;
+  /** Longest pause between polls while waiting (default 50 ms; a release wakes waiters at once). */
+  maxPollMs?: number;
   signal?: AbortSignal;
 }
 
@@ -31,19 +35,29 @@ export class FileLock {
     private readonly token: string,
   ) {}
 
-  /** Waits for the lock (polling with backoff); rejects with LockTimeoutError or on abort. */
+  /**
+   * Waits for the lock; rejects with LockTimeoutError or on abort. A waiter wakes as soon as the lock
+   * file is removed (inotify on its directory), and polls with backoff besides (for filesystems that
+   * report nothing, and for holders that die without releasing).
+   */
   static async acquire(path: string, opts: FileLockOptions = {}): Promise<FileLock> {
     const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
     const staleMs = opts.staleMs ?? 60_000;
     let delay = 5;
-    for (;;) {
-      const lock = await FileLock.tryAcquire(path, { staleMs });
-      if (lock) return lock;
-      if (opts.signal?.aborted)
-        throw opts.signal.reason ?? new LockTimeoutError(`Aborted waiting for ${path}`);
-      if (Date.now() >= deadline) throw new LockTimeoutError(`Timed out waiting for the lock ${path}`);
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(50, delay * 2);
+    let released: ReleaseWatch | undefined;
+    try {
+      for (;;) {
+        const lock = await FileLock.tryAcquire(path, { staleMs });
+        if (lock) return lock;
+        if (opts.signal?.aborted)
+          throw opts.signal.reason ?? new LockTimeoutError(`Aborted waiting for ${path}`);
+        if (Date.now() >= deadline) throw new LockTimeoutError(`Timed out waiting for the lock ${path}`);
+        released ??= new ReleaseWatch(path);
+        await released.wait(delay);
+        delay = Math.min(opts.maxPollMs ?? 50, delay * 2);
+      }
+    } finally {
+      released?.close();
     }
   }
 
@@ -138,5 +152,49 @@ async function breakLock(path: string, staleMs: number): Promise<void> {
     }
   } finally {
     await rm(breaker, { force: true });
+  }
+}
+
+/** Wakes a waiter when something happens to the lock file (its removal, above all). */
+class ReleaseWatch {
+  private watcher: FSWatcher | undefined;
+  private changed = false;
+  private wake: (() => void) | undefined;
+
+  constructor(path: string) {
+    const name = basename(path);
+    try {
+      this.watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
+        if (file !== null && String(file) !== name) return;
+        this.changed = true;
+        this.wake?.();
+      });
+      this.watcher.on('error', () => this.close());
+    } catch {
+      // No watch here (e.g. too many watches): polling alone.
+    }
+  }
+
+  /** Resolves after ms, or earlier when the lock file changed since the last wait. */
+  wait(ms: number): Promise<void> {
+    if (this.changed) {
+      this.changed = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        this.changed = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
   }
 }

@@ -13,8 +13,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BareRepo, createBareRepo, hermeticGitEnv } from '../support/gitRepos.js';
-import { minimalPath } from '../support/models/cli.js';
+import type { OutputEntry } from '../../src/jobs/OutputEntry.js';
+import { type BareRepo, branchFiles, createBareRepo, hermeticGitEnv } from '../support/gitRepos.js';
+import { logArtifactText, logText } from '../support/jobLog.js';
+import { CLAUDE_TEST_MODEL, startAnthropicServer } from '../support/models/anthropic.js';
+import { cliBin, minimalPath } from '../support/models/cli.js';
 import { waitFor } from '../support/processes.js';
 
 // Drover as a user installs it: the tarball `npm pack` makes, laid out the way `npm install -g
@@ -69,7 +72,7 @@ function linkProductionDependencies(): void {
   }
 }
 
-function drover(args: string[], cwd: string, timeoutMs = 120_000) {
+function drover(args: string[], cwd: string, timeoutMs = 120_000, env: Record<string, string> = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn('drover', args, {
       cwd,
@@ -78,6 +81,7 @@ function drover(args: string[], cwd: string, timeoutMs = 120_000) {
         PATH: `${join(prefix, 'bin')}:${minimalPath()}`,
         DROVER_WORK_DIR: join(tmp, 'work'),
         NO_COLOR: '1',
+        ...env,
       },
     });
     let stdout = '';
@@ -124,6 +128,15 @@ describe('the installed package', () => {
     expect(packed.filter((f) => f.endsWith('.map') || f.includes('.test.'))).toEqual([]);
     const bin = readFileSync(join(prefix, 'lib', 'node_modules', 'drover', pkg.bin.drover), 'utf8');
     expect(bin.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    // The CLI is the bundle alone: its entry and chunks, no module tree from tsc.
+    expect(packed.filter((f) => f.startsWith('dist/') && !f.startsWith('dist/web/'))).toEqual(
+      expect.arrayContaining([pkg.bin.drover]),
+    );
+    expect(
+      packed.filter(
+        (f) => f.startsWith('dist/') && !f.startsWith('dist/web/') && !f.startsWith('dist/cli/chunks/'),
+      ),
+    ).toEqual([pkg.bin.drover]);
   });
 
   it('runs from any directory, and run, list and serve started in different directories share one store', async () => {
@@ -176,4 +189,54 @@ describe('the installed package', () => {
     const report = JSON.parse(doctor.stdout) as { checks: { name: string; detail: string }[] };
     expect(report.checks.find((c) => c.name === 'data dir')?.detail).toBe(`${dataDir} (writable)`);
   });
+
+  it('runs Claude in the sandbox with Drover visible inside it: the Stop hook reports back', async () => {
+    const installed = join(prefix, 'lib', 'node_modules', 'drover', pkg.bin.drover);
+    const srv = await startAnthropicServer([
+      // Drover's own CLI, from its install under /tmp, runs inside the sandbox too.
+      { toolUse: { name: 'Bash', input: { command: `node ${installed} --version > version.txt` } } },
+      { text: 'Wrote version.txt.' },
+    ]);
+    try {
+      const dataDir = join(tmp, 'claude-data');
+      const res = await drover(
+        ['run', '--repo', repo.bareDir, '--prompt', 'Write the version', '--agent', 'claude'].concat([
+          '--model',
+          CLAUDE_TEST_MODEL,
+          '--json',
+          '--data-dir',
+          dataDir,
+        ]),
+        join(tmp, 'a'),
+        170_000,
+        {
+          CLAUDE_BIN: cliBin('claude'),
+          ANTHROPIC_BASE_URL: srv.url,
+          ANTHROPIC_API_KEY: 'sk-ant-install-test-0123456789',
+          CLAUDE_CODE_MAX_RETRIES: '0',
+          DROVER_KILL_GRACE: '1s',
+        },
+      );
+      const job = JSON.parse(res.stdout);
+      expect(job, res.stderr).toMatchObject({ status: 'succeeded', agent: 'claude' });
+      expect((await branchFiles(repo.bareDir, job.branch))['version.txt']).toBe(`${pkg.version}\n`);
+      const logs = await drover(['logs', job.id, '--json', '--data-dir', dataDir], join(tmp, 'b'));
+      const log = logs.stdout
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as OutputEntry);
+      expect(logText(log)).toContain('Sandbox: workspace-write');
+      expect(
+        log.find((e) => e.type === 'agent.done'),
+        logText(log),
+      ).toMatchObject({
+        data: { type: 'agent.done', message: 'Wrote version.txt.' },
+      });
+      // The log artifact was written while the job ran, and says what `drover logs` says.
+      const artifact = readFileSync(join(dataDir, 'artifacts', job.id, 'log.txt'), 'utf8');
+      expect(artifact).toBe(logArtifactText(log));
+    } finally {
+      await srv.close();
+    }
+  }, 180_000);
 });

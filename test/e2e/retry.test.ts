@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrover, spawnDrover } from '../support/drover.js';
 import { type BareRepo, commitLog, createBareRepo, readFileAtRef } from '../support/gitRepos.js';
+import { jobLog, logArtifactText } from '../support/jobLog.js';
 import { waitFor } from '../support/processes.js';
 
 let repo: BareRepo;
@@ -65,6 +66,12 @@ describe('retries and existing branches', () => {
     expect(log[0]?.sha).toBe(second.commit);
     const retryLog = (await runDrover(['logs', first.id, '--data-dir', dataDir])).stdout;
     expect(retryLog).toContain('holds an earlier attempt of this job; starting again from the base');
+    // The log artifact, written while the retry ran, starts with the first attempt's output.
+    const artifact = readFileSync(join(dataDir, 'artifacts', first.id, 'log.txt'), 'utf8');
+    const entries = await jobLog(first.id, dataDir);
+    expect(entries.filter((e) => e.type === 'end')).toHaveLength(2);
+    expect(artifact).toBe(logArtifactText(entries));
+    expect(artifact.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /gm, '')).toBe(retryLog);
   });
 
   it('a new job on an existing branch continues it; --reset-branch starts over from the base', async () => {

@@ -1,4 +1,5 @@
 // Reads a finished job's record and output through the built CLI (status --json, logs --json).
+import { formatEntry } from '../../src/cli/formatEntry.js';
 import type { OutputEntry } from '../../src/jobs/OutputEntry.js';
 import { runDrover } from './drover.js';
 
@@ -31,4 +32,12 @@ export function phasesOf(log: OutputEntry[]): string[] {
 /** System lines of one type (verify.result, review.outcome, pr...). */
 export function systemLines(log: OutputEntry[], type: string): OutputEntry[] {
   return log.filter((e) => e.stream === 'system' && e.type === type);
+}
+
+/** What the log artifact (log.txt) holds for these entries: each as `drover logs` prints it, with its time. */
+export function logArtifactText(entries: OutputEntry[]): string {
+  return entries
+    .filter((e) => e.type !== 'end')
+    .map((e) => `${e.ts} ${formatEntry(e, false)}\n`)
+    .join('');
 }

@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis';
 import { type OutputEntry, OutputStream } from '../../jobs/OutputEntry.js';
+import { APPEND_OUTPUT } from './redisScripts.js';
 
 /**
  * Output stream `job:{id}:output`: one entry per line or agent event, stream id `<seq>-0`, fields
@@ -7,13 +9,73 @@ import { type OutputEntry, OutputStream } from '../../jobs/OutputEntry.js';
  * job has type `end`. Reading after a seq is an XRANGE from `<seq+1>-0`.
  */
 
-/** The appendOutput script's ARGV after maxlen: 6 values per entry. */
-export function outputArgs(entries: OutputEntry[]): string[] {
-  const args: string[] = [];
-  for (const e of entries) {
-    args.push(String(e.seq), e.ts, e.stream, e.line, e.type ?? '', e.data ? JSON.stringify(e.data) : '');
+/** Line text per script call: one JobOutput batch is one call unless its lines are very long. */
+const CALL_BYTES = 8 << 20;
+/** Entries per script call, whatever the caller hands over (a JobOutput batch is 2000). */
+const CALL_ENTRIES = 5000;
+
+/**
+ * Appends entries with one script call per batch (one per CALL_BYTES of line text): idempotent per
+ * seq, so a batch re-sent after a lost reply or a Redis restart adds only what is missing. Calls run
+ * one after another: a later call must never land while an earlier one failed (its entries would
+ * then sit below the stream's top and be taken for duplicates). With a lease token, nothing is
+ * written once that attempt no longer owns the job ('fenced').
+ */
+export async function appendOutputEntries(
+  client: Redis,
+  keys: { output: string; job: string },
+  maxLen: number,
+  leaseToken: string,
+  entries: OutputEntry[],
+): Promise<'written' | 'fenced'> {
+  let start = 0;
+  while (start < entries.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < entries.length && end - start < CALL_ENTRIES && (bytes < CALL_BYTES || end === start)) {
+      bytes += entries[end]!.line.length;
+      end++;
+    }
+    const added = await APPEND_OUTPUT.run(
+      client,
+      [keys.output, keys.job],
+      [maxLen, leaseToken, outputPayload(entries, start, end)],
+    );
+    if (added === -1) return 'fenced';
+    start = end;
   }
-  return args;
+  return 'written';
+}
+
+/**
+ * The appendOutput script's payload: a JSON array of [seq, ts, stream, line, type, data] string rows
+ * ('' = none). One JSON string is far cheaper to send and to take apart than six arguments per line.
+ */
+export function outputPayload(entries: OutputEntry[], start = 0, end = entries.length): string {
+  const rows: string[][] = new Array(end - start);
+  for (let i = start; i < end; i++) {
+    const e = entries[i]!;
+    rows[i - start] = [
+      String(e.seq),
+      e.ts,
+      e.stream,
+      wellFormed(e.line),
+      e.type ?? '',
+      e.data ? JSON.stringify(e.data) : '',
+    ];
+  }
+  return JSON.stringify(rows);
+}
+
+type WellFormed = { isWellFormed(): boolean; toWellFormed(): string };
+
+/**
+ * Lone surrogates become U+FFFD, as they did when each line went to Redis as its own UTF-8 argument
+ * (JSON would carry them as \ud800 escapes, which Redis's JSON decoder rejects).
+ */
+function wellFormed(text: string): string {
+  const s = text as unknown as WellFormed;
+  return s.isWellFormed() ? text : s.toWellFormed();
 }
 
 type RawEntry = [string, string[]];

@@ -286,8 +286,10 @@ return 1
  * duplicate lines, because Redis refuses ids at or below the stream's top. With a lease token, the
  * batch is written only while that attempt still owns the running job: a runner whose job was taken
  * over (its lease lapsed during an outage) cannot interleave its late lines with the new attempt's.
- * KEYS: output, hash. ARGV: maxlen, token ('' = unfenced), then 6 values per entry: seq, ts, stream,
- * line, type, data ('' = none). Returns the entries added, or -1 when fenced off.
+ * The stream is trimmed to maxlen (exactly) once per call rather than on every XADD.
+ * KEYS: output, hash. ARGV: maxlen, token ('' = unfenced), then a JSON array of
+ * [seq, ts, stream, line, type, data] string rows (type and data '' = none). Returns the entries
+ * added, or -1 when fenced off.
  */
 export const APPEND_OUTPUT = new LuaScript(
   'appendOutput',
@@ -296,19 +298,31 @@ if ARGV[2] ~= '' and (redis.call('HGET', KEYS[2], 'status') ~= 'running'
     or redis.call('HGET', KEYS[2], 'leaseToken') ~= ARGV[2]) then
   return -1
 end
+local key = KEYS[1]
 local added = 0
-for i = 3, #ARGV, 6 do
-  local args = {'XADD', KEYS[1], 'MAXLEN', ARGV[1], ARGV[i] .. '-0', 'seq', ARGV[i], 'ts', ARGV[i + 1],
-    'stream', ARGV[i + 2], 'line', ARGV[i + 3]}
-  if ARGV[i + 4] ~= '' then table.insert(args, 'type'); table.insert(args, ARGV[i + 4]) end
-  if ARGV[i + 5] ~= '' then table.insert(args, 'data'); table.insert(args, ARGV[i + 5]) end
-  local r = redis.pcall(unpack(args))
+for _, e in ipairs(cjson.decode(ARGV[3])) do
+  local id = e[1] .. '-0'
+  local r
+  if e[5] == '' and e[6] == '' then
+    r = redis.pcall('XADD', key, id, 'seq', e[1], 'ts', e[2], 'stream', e[3], 'line', e[4])
+  elseif e[6] == '' then
+    r = redis.pcall('XADD', key, id, 'seq', e[1], 'ts', e[2], 'stream', e[3], 'line', e[4], 'type', e[5])
+  elseif e[5] == '' then
+    r = redis.pcall('XADD', key, id, 'seq', e[1], 'ts', e[2], 'stream', e[3], 'line', e[4], 'data', e[6])
+  else
+    r = redis.pcall('XADD', key, id, 'seq', e[1], 'ts', e[2], 'stream', e[3], 'line', e[4], 'type', e[5],
+      'data', e[6])
+  end
   if type(r) == 'table' and r.err then
-    if not string.find(r.err, 'equal or smaller', 1, true) then return redis.error_reply(r.err) end
+    if not string.find(r.err, 'equal or smaller', 1, true) then
+      if added > 0 then redis.call('XTRIM', key, 'MAXLEN', ARGV[1]) end
+      return redis.error_reply(r.err)
+    end
   else
     added = added + 1
   end
 end
+if added > 0 then redis.call('XTRIM', key, 'MAXLEN', ARGV[1]) end
 return added
 `,
 );
