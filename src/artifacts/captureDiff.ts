@@ -14,7 +14,8 @@ export async function captureDiff(ctx: JobContext): Promise<void> {
   if (!ctx.workspace || !ctx.baseSha || !ctx.runnerRepo) return;
   try {
     const tree = ctx.commit ?? (await stageAll(ctx, { bestEffort: true }));
-    const diff = await stagedDiff(ctx, ctx.baseSha, tree);
+    const diff =
+      ctx.commitDiff?.commit === tree ? ctx.commitDiff.text : await stagedDiff(ctx, ctx.baseSha, tree);
     await mkdir(ctx.artifactsDir, { recursive: true });
     await writeFile(join(ctx.artifactsDir, DIFF_ARTIFACT), ctx.masker.mask(diff));
   } catch (err) {

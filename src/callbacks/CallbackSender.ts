@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { sleep } from '../util/sleep.js';
 import type { AddressPolicy } from './AddressPolicy.js';
 import { guardedLookup, RefusedTargetError, type Resolver } from './guardedLookup.js';
@@ -48,15 +48,26 @@ const RESPONSE_LIMIT = 64 * 1024;
  * again at connect time on the resolved addresses, which the socket then uses as checked.
  */
 export class CallbackSender {
-  private readonly agent: Agent;
+  /** undici is loaded with the first callback: most runner processes never send one. */
+  private client: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: CallbackSenderOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.agent = new Agent({
-      connect: { lookup: guardedLookup(options.policy, options.resolve), timeout: this.timeoutMs },
-      keepAliveTimeout: 4_000,
-    });
+  }
+
+  private http(): Promise<{ agent: Agent; request: typeof import('undici').request }> {
+    this.client ??= import('undici').then(({ Agent, request }) => ({
+      agent: new Agent({
+        connect: {
+          lookup: guardedLookup(this.options.policy, this.options.resolve),
+          timeout: this.timeoutMs,
+        },
+        keepAliveTimeout: 4_000,
+      }),
+      request,
+    }));
+    return this.client;
   }
 
   async send(url: string, payload: CallbackPayload, signal?: AbortSignal): Promise<DeliveryResult> {
@@ -90,13 +101,14 @@ export class CallbackSender {
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
   ): Promise<Omit<DeliveryResult, 'attempts'> & { retry: boolean }> {
+    const { agent, request } = await this.http();
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
       const res = await request(target, {
         method: 'POST',
         body,
         headers,
-        dispatcher: this.agent,
+        dispatcher: agent,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
@@ -125,8 +137,8 @@ export class CallbackSender {
     return Math.round(full / 2 + Math.random() * (full / 2));
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    if (this.client) await (await this.client).agent.close();
   }
 }
 

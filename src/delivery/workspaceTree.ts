@@ -1,6 +1,7 @@
 import { lstat, unlink } from 'node:fs/promises';
 import { GitError } from '../errors.js';
 import type { RunnerRepo } from '../git/RunnerRepo.js';
+import { treeDiff } from '../git/repoOps.js';
 import { stageWorkTree } from '../git/stageWorkTree.js';
 import { syncAgentHead } from '../git/syncAgentHead.js';
 import type { JobContext } from '../pipeline/JobContext.js';
@@ -71,14 +72,5 @@ async function removeEntry(workTree: string, path: string): Promise<void> {
  * drivers and textconv are off, and no config could define them anyway.
  */
 export async function stagedDiff(ctx: JobContext, base: string, tree: string): Promise<string> {
-  const res = await runnerRepo(ctx).run([
-    'diff',
-    '--no-color',
-    '--no-ext-diff',
-    '--no-textconv',
-    '--find-renames',
-    base,
-    tree,
-  ]);
-  return res.stdout ? `${res.stdout}\n` : '';
+  return treeDiff(runnerRepo(ctx), base, tree);
 }

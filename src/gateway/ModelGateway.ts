@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import { EnvHttpProxyAgent } from 'undici';
+import type { Dispatcher } from 'undici';
 import {
   MODEL_WIRES,
   type ModelAccess,
@@ -12,7 +11,7 @@ import {
 } from '../pipeline/ModelAccess.js';
 import { forwardCall } from './forwardCall.js';
 import { type GatewayConfig, secretOf, type Upstream } from './GatewayConfig.js';
-import { GatewayMetrics } from './GatewayMetrics.js';
+import type { GatewayMetrics } from './GatewayMetrics.js';
 import { GatewaySession } from './GatewaySession.js';
 import { sendJson } from './relayHttp.js';
 import { WIRES } from './wires/registry.js';
@@ -23,8 +22,8 @@ export type UserModelKeys = (userId: string) => Promise<Partial<Record<ModelWire
 export interface ModelGatewayOptions {
   config: GatewayConfig;
   logger: Logger;
-  /** Where the Prometheus series go (`drover serve`'s /metrics). */
-  registry?: Registry;
+  /** The Prometheus series (`drover serve`'s /metrics). */
+  metrics?: GatewayMetrics;
   userKeys?: UserModelKeys;
 }
 
@@ -42,16 +41,20 @@ const JOB_PATH = /^\/j\/([A-Za-z0-9_-]{12})\/(anthropic|openai|gemini)(\/[^?#]*)
  */
 export class ModelGateway implements ModelAccess {
   private readonly sessions = new Map<string, GatewaySession>();
-  private readonly dispatcher: EnvHttpProxyAgent;
-  private readonly metrics: GatewayMetrics | undefined;
+  /** undici (a hundred modules) is loaded on the first upstream call, not at every runner's start. */
+  private dispatcher: Promise<Dispatcher> | undefined;
   private port = 0;
 
   private constructor(
     private readonly server: Server,
     private readonly opts: ModelGatewayOptions,
-  ) {
-    this.dispatcher = new EnvHttpProxyAgent({ ...opts.config.proxy, allowH2: false });
-    this.metrics = opts.registry ? new GatewayMetrics(opts.registry) : undefined;
+  ) {}
+
+  private upstreamDispatcher(): Promise<Dispatcher> {
+    this.dispatcher ??= import('undici').then(
+      ({ EnvHttpProxyAgent }) => new EnvHttpProxyAgent({ ...this.opts.config.proxy, allowH2: false }),
+    );
+    return this.dispatcher;
   }
 
   static async start(opts: ModelGatewayOptions): Promise<ModelGateway> {
@@ -112,7 +115,7 @@ export class ModelGateway implements ModelAccess {
       req.resume();
       const err = wire.error(reason, message);
       sendJson(res, err.status, err.body, false);
-      this.metrics?.refused(wire.name, reason);
+      this.opts.metrics?.refused(wire.name, reason);
     };
     if (route?.kind === 'probe' && session) {
       // Claude Code's connectivity probe carries no key and learns nothing.
@@ -139,28 +142,32 @@ export class ModelGateway implements ModelAccess {
     const auth = session.auth[wire.name];
     if (auth) upstream.auth = auth;
     else delete upstream.auth;
-    forwardCall(
-      { req, res, session, wire, route, path, query, upstream },
-      {
-        dispatcher: this.dispatcher,
-        prices: this.opts.config.prices,
-        maxBodyBytes: this.opts.config.maxBodyBytes,
-        recordBodies: this.opts.config.recordBodies,
-        ...(this.metrics ? { metrics: this.metrics } : {}),
-        logger: this.opts.logger,
-      },
-    ).catch((err) => {
-      this.opts.logger.warn({ err, jobId: session.jobId }, 'model gateway call failed');
-      if (!res.headersSent) sendJson(res, 500, { error: { message: 'Drover model gateway error' } }, false);
-      else res.destroy();
-    });
+    this.upstreamDispatcher()
+      .then((dispatcher) =>
+        forwardCall(
+          { req, res, session, wire, route, path, query, upstream },
+          {
+            dispatcher,
+            prices: this.opts.config.prices,
+            maxBodyBytes: this.opts.config.maxBodyBytes,
+            recordBodies: this.opts.config.recordBodies,
+            ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
+            logger: this.opts.logger,
+          },
+        ),
+      )
+      .catch((err) => {
+        this.opts.logger.warn({ err, jobId: session.jobId }, 'model gateway call failed');
+        if (!res.headersSent) sendJson(res, 500, { error: { message: 'Drover model gateway error' } }, false);
+        else res.destroy();
+      });
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await this.dispatcher.close().catch(() => {});
+    if (this.dispatcher) await (await this.dispatcher).close().catch(() => {});
   }
 }
 

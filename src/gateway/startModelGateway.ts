@@ -25,7 +25,10 @@ export async function startModelGateway(opts: {
   const gateway = await ModelGateway.start({
     config: loadGatewayConfig(opts.env),
     logger: opts.logger.child({ component: 'model-gateway' }),
-    ...(opts.registry ? { registry: opts.registry } : {}),
+    // prom-client only where there is a /metrics to serve.
+    ...(opts.registry
+      ? { metrics: new (await import('./GatewayMetrics.js')).GatewayMetrics(opts.registry) }
+      : {}),
     ...(opts.userKeys ? { userKeys: opts.userKeys } : {}),
   });
   opts.logger.debug({ url: gateway.url }, 'model gateway listening');

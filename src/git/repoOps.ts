@@ -9,6 +9,8 @@ export interface CloneResult {
   /** The base ref's name (given, or the remote's default branch). */
   baseRef: string;
   baseSha: string;
+  /** The base commit's tree, when the clone step learnt it anyway (saves a git call later). */
+  baseTree?: string;
 }
 
 /** Clones url at baseRef (or the remote's default branch) into dir. */
@@ -29,10 +31,15 @@ export async function cloneRepo(
       : undefined;
     throw new CloneError(describeCloneFailure(url, baseRef, res.stderr, heads));
   }
-  const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: dir, allowFailure: true });
-  if (clonedEmpty(res.stderr) || head.exitCode !== 0) throw new CloneError(emptyRepoMessage(url));
-  const name = baseRef ?? (await git.out(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir }));
-  return { baseRef: name, baseSha: await git.out(['rev-parse', 'HEAD'], { cwd: dir }) };
+  // One call for the branch name, the commit and its tree; it fails on a clone without commits.
+  // (--abbrev-ref applies to the names after it.)
+  const head = await git.run(['rev-parse', 'HEAD', 'HEAD^{tree}', '--abbrev-ref', 'HEAD'], {
+    cwd: dir,
+    allowFailure: true,
+  });
+  const [sha = '', tree = '', name = ''] = head.stdout.trim().split('\n');
+  if (clonedEmpty(res.stderr) || head.exitCode !== 0 || !sha) throw new CloneError(emptyRepoMessage(url));
+  return { baseRef: baseRef ?? name, baseSha: sha, baseTree: tree };
 }
 
 /** Whether the remote has any branch (undefined when it cannot be asked). */
@@ -133,6 +140,8 @@ export interface CommitResult {
   /** Whether Drover made a commit of the agent's uncommitted changes. */
   committed: boolean;
   filesChanged: number;
+  /** The change against `baseSha` (empty when nothing changed). */
+  diff: string;
 }
 
 /**
@@ -164,8 +173,30 @@ export async function commitChanges(repo: RunnerRepo, opts: CommitOptions): Prom
     committed ||
     (head !== opts.baseSha &&
       Number(await repo.out(['rev-list', '--count', `${opts.baseSha}..${head}`])) > 0);
-  const files = changed ? (await repo.run(['diff', '--name-only', '-z', opts.baseSha, commit])).stdout : '';
-  return { commit, changed, committed, filesChanged: files.split('\0').filter(Boolean).length };
+  // The change as changes.diff shows it (one git call for the file count and the artifact).
+  const diff = changed ? await treeDiff(repo, opts.baseSha, commit) : '';
+  return { commit, changed, committed, filesChanged: countDiffFiles(diff), diff };
+}
+
+/** `git diff` between two commits or trees, as the artifacts and the reviewer see it (no drivers). */
+export async function treeDiff(repo: RunnerRepo, from: string, to: string): Promise<string> {
+  const res = await repo.run([
+    'diff',
+    '--no-color',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--find-renames',
+    from,
+    to,
+  ]);
+  return res.stdout ? `${res.stdout}\n` : '';
+}
+
+/** Files in a unified git diff: one `diff --git` header each (hunk lines always start with ' ', + or -). */
+export function countDiffFiles(diff: string): number {
+  let n = 0;
+  for (let i = diff.indexOf('diff --git '); i !== -1; i = diff.indexOf('\ndiff --git ', i + 1)) n++;
+  return n;
 }
 
 /** What `git commit` does to a message it did not open an editor for: trailing spaces, runs of blank lines. */

@@ -50,6 +50,8 @@ export interface JobContext {
   /** Where the branch started (base, or the existing remote branch being continued). */
   startSha?: string;
   commit?: string;
+  /** changes.diff for `commit`, when the commit step already made it (the base is where the job started). */
+  commitDiff?: { commit: string; text: string };
   /** The branch has commits beyond its start point. */
   changed?: boolean;
   pushed?: boolean;

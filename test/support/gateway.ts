@@ -1,7 +1,9 @@
 // A model gateway on loopback in front of the scripted model servers, for the gateway's own tests.
+
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadGatewayConfig } from '../../src/gateway/GatewayConfig.js';
+import { GatewayMetrics } from '../../src/gateway/GatewayMetrics.js';
 import { ModelGateway } from '../../src/gateway/ModelGateway.js';
 import type { ModelBudgets, ModelSession, ModelSessionEvent } from '../../src/pipeline/ModelAccess.js';
 import type { PriceTable } from '../../src/runner/guards/prices.js';
@@ -38,7 +40,11 @@ export async function startTestGateway(
   const config = loadGatewayConfig(env);
   if (opts.prices) config.prices = opts.prices;
   const registry = new Registry();
-  const gateway = await ModelGateway.start({ config, logger: pino({ level: 'silent' }), registry });
+  const gateway = await ModelGateway.start({
+    config,
+    logger: pino({ level: 'silent' }),
+    metrics: new GatewayMetrics(registry),
+  });
   let jobs = 0;
   return {
     gateway,

@@ -50,9 +50,11 @@ export async function checkout(ctx: JobContext): Promise<void> {
   }
   await git.run(['checkout', '--quiet', '-B', ctx.branch, startPoint], { cwd: dir });
   if (startPoint !== 'HEAD') ctx.baseSha = await git.out(['merge-base', clone.baseSha, 'HEAD'], { cwd: dir });
-  const [startSha = '', startTree = ''] = (
-    await git.out(['rev-parse', 'HEAD', 'HEAD^{tree}'], { cwd: dir })
-  ).split('\n');
+  // Starting at the base, the clone step already knows the commit and (direct clones) its tree.
+  const [startSha = '', startTree = ''] =
+    startPoint === 'HEAD' && clone.baseTree
+      ? [clone.baseSha, clone.baseTree]
+      : (await git.out(['rev-parse', 'HEAD', 'HEAD^{tree}'], { cwd: dir })).split('\n');
   ctx.startSha = startSha;
   // Before any setup step, agent or verify command: from here on Drover's git uses only its own repository.
   ctx.runnerRepo = await createRunnerRepo(git, { gitDir: ws.gitDir, workTree: dir, startSha, startTree });

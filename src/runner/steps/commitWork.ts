@@ -15,6 +15,8 @@ export async function commitWork(ctx: JobContext): Promise<void> {
   });
   ctx.commit = result.commit;
   ctx.changed = result.changed;
+  if (result.changed && (ctx.startSha ?? ctx.baseSha) === ctx.baseSha)
+    ctx.commitDiff = { commit: result.commit, text: result.diff };
   if (!result.changed) {
     if (!ctx.spec.allowNoChanges) throw new NoChangesError();
     ctx.output.system('The agent made no changes (allowed by --allow-no-changes); nothing to push');
