@@ -19,7 +19,11 @@ async function serveOnce(args: string[], env: Record<string, string> = {}) {
   let stdout = '';
   serve.child.stdout!.on('data', (d: string) => (stdout += d));
   const port = await waitFor(
-    () => (/(token|Log in)/i.test(stdout) ? /serving http:\/\/[^:]+:(\d+)\//.exec(stdout)?.[1] : undefined),
+    // The last line of what it prints about access (a generated token comes on the lines before).
+    () =>
+      /(Log in:|No API token needed|API token: the one printed)[^\n]*\n/.test(stdout)
+        ? /serving http:\/\/[^:]+:(\d+)\//.exec(stdout)?.[1]
+        : undefined,
     30_000,
     'serve to say how to log in',
   );

@@ -1,5 +1,5 @@
-import { type FSWatcher, watch } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { constants, type Dirent, existsSync, type FSWatcher, watch } from 'node:fs';
+import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Trees that churn on their own (package installs, caches) or belong to git: not agent activity. */
@@ -26,10 +26,11 @@ export async function watchWorkspace(
   const watchers = new Map<string, FSWatcher>();
   let closed = false;
 
-  const add = (dir: string) => {
+  // `at`: where to watch it (the opened directory itself), `dir`: its name in the workspace.
+  const add = (dir: string, at: string) => {
     if (closed || watchers.has(dir) || watchers.size >= maxDirs) return;
     try {
-      const w = watch(dir, { persistent: false }, (event, name) => {
+      const w = watch(at, { persistent: false }, (event, name) => {
         onActivity();
         // 'rename' = created or removed: a new directory gets its own watch.
         if (event === 'rename' && name && !SKIP.has(String(name))) void addTree(join(dir, String(name)));
@@ -49,9 +50,11 @@ export async function watchWorkspace(
     const queue = [dir];
     while (queue.length > 0 && watchers.size < maxDirs && !closed) {
       const current = queue.shift()!;
-      const entries = await readdir(current, { withFileTypes: true }).catch(() => undefined);
-      if (!entries) continue; // a file, or gone
-      add(current);
+      const entries = await withDirectory(current, (at, list) => {
+        add(current, at);
+        return list;
+      });
+      if (!entries) continue; // a file, a link, or gone
       for (const e of entries) if (e.isDirectory() && !SKIP.has(e.name)) queue.push(join(current, e.name));
     }
   };
@@ -66,4 +69,33 @@ export async function watchWorkspace(
       watchers.clear();
     },
   };
+}
+
+const PROC_FD = existsSync('/proc/self/fd');
+
+/**
+ * Lists a directory the agent may swap for a link at any moment: it is opened without following a
+ * link, then listed (and watched) through its descriptor, so a link made after the check can never
+ * turn the listing onto a host directory. Undefined for a link, a file or a path that is gone.
+ */
+async function withDirectory(
+  path: string,
+  use: (at: string, entries: Dirent[]) => Dirent[],
+): Promise<Dirent[] | undefined> {
+  if (!PROC_FD) {
+    if (!(await lstat(path).catch(() => undefined))?.isDirectory()) return undefined;
+    const entries = await readdir(path, { withFileTypes: true }).catch(() => undefined);
+    return entries && use(path, entries);
+  }
+  const dir = await open(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch(
+    () => undefined,
+  );
+  if (!dir) return undefined;
+  try {
+    const at = `/proc/self/fd/${dir.fd}`;
+    const entries = await readdir(at, { withFileTypes: true }).catch(() => undefined);
+    return entries && use(at, entries);
+  } finally {
+    await dir.close();
+  }
 }
