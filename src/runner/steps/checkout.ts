@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { createRunnerRepo } from '../../git/createRunnerRepo.js';
+import { pointHeadAt } from '../../git/pointHeadAt.js';
 import { fetchBranch, jobStartPoint, remoteBranchSha } from '../../git/repoOps.js';
 import type { JobContext } from '../../pipeline/JobContext.js';
 import { cloneWithCache } from '../../workspace/cloneWithCache.js';
@@ -48,7 +50,9 @@ export async function checkout(ctx: JobContext): Promise<void> {
   } else if (remoteSha) {
     ctx.output.system(`--reset-branch: ${ctx.branch} will be replaced, starting from the base`);
   }
-  await git.run(['checkout', '--quiet', '-B', ctx.branch, startPoint], { cwd: dir });
+  const pointed =
+    startPoint === 'HEAD' && (await pointHeadAt(join(dir, '.git'), ctx.branch, clone.baseRef, clone.baseSha));
+  if (!pointed) await git.run(['checkout', '--quiet', '-B', ctx.branch, startPoint], { cwd: dir });
   if (startPoint !== 'HEAD') ctx.baseSha = await git.out(['merge-base', clone.baseSha, 'HEAD'], { cwd: dir });
   // Starting at the base, the clone step already knows the commit and (direct clones) its tree.
   const [startSha = '', startTree = ''] =
