@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { ErrorKind } from '../jobs/ErrorKind.js';
 import { JobSource } from '../jobs/JobSource.js';
 import { JobSpec } from '../jobs/JobSpec.js';
-import { JobStatus } from '../jobs/JobStatus.js';
+import { JOB_STATUSES } from '../jobs/JobStatus.js';
 import { OutputEntry } from '../jobs/OutputEntry.js';
-import { ReviewVerdict } from '../jobs/ReviewVerdict.js';
+import { REVIEW_VERDICTS } from '../jobs/ReviewVerdict.js';
 import { KickoffBody } from '../plans/api/planSchemas.js';
 import { PlanEvent } from '../plans/PlanEvent.js';
 import { PlanFile, PlanSettings } from '../plans/PlanFile.js';
@@ -52,7 +52,7 @@ const JobRecordSchema: Json = {
   required: ['id', 'status', 'spec', 'repo', 'branch', 'agent', 'createdAt', 'attempts'],
   properties: {
     id: { type: 'string' },
-    status: schemaOf(JobStatus),
+    status: schemaOf(z.enum(JOB_STATUSES)),
     spec: ref('JobSpec'),
     repo: { type: 'string' },
     baseRef: nullable('string'),
@@ -76,7 +76,7 @@ const JobRecordSchema: Json = {
     prUrl: nullable('string'),
     phase: nullable('string'),
     source: { anyOf: [schemaOf(JobSource), { type: 'null' }] },
-    verdict: { anyOf: [schemaOf(ReviewVerdict), { type: 'null' }] },
+    verdict: { anyOf: [schemaOf(z.enum(REVIEW_VERDICTS)), { type: 'null' }] },
     findings: nullable('string'),
   },
 };
@@ -104,8 +104,8 @@ const RunSchema: Json = {
     role: { enum: ['executor', 'reviewer'] },
     seq: { type: 'integer' },
     purpose: { enum: ['start', 'review', 'rework', 'retry'] },
-    status: schemaOf(JobStatus),
-    verdict: { anyOf: [schemaOf(ReviewVerdict), { type: 'null' }] },
+    status: schemaOf(z.enum(JOB_STATUSES)),
+    verdict: { anyOf: [schemaOf(z.enum(REVIEW_VERDICTS)), { type: 'null' }] },
     classification: { enum: ['transient', 'permanent', null] },
     errorKind: nullable('string'),
     errorMessage: nullable('string'),
@@ -134,7 +134,7 @@ const TaskSchema: Json = {
     },
     commit: nullable('string'),
     prUrl: nullable('string'),
-    verdict: { anyOf: [schemaOf(ReviewVerdict), { type: 'null' }] },
+    verdict: { anyOf: [schemaOf(z.enum(REVIEW_VERDICTS)), { type: 'null' }] },
     costUsd: nullable('number'),
     reviewCycles: { type: 'integer' },
     retries: { type: 'integer' },
@@ -393,7 +393,7 @@ export function buildOpenApiDocument(version: string): Json {
         get: {
           summary: 'List jobs, newest first',
           parameters: [
-            queryParam('status', schemaOf(JobStatus), 'only jobs with this status'),
+            queryParam('status', schemaOf(z.enum(JOB_STATUSES)), 'only jobs with this status'),
             queryParam(
               'repo',
               { type: 'string', minLength: 1, maxLength: 2048 },

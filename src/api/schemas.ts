@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import { JOB_ID_PATTERN } from '../jobs/ids.js';
-import { JobStatus } from '../jobs/JobStatus.js';
+import { JOB_STATUSES } from '../jobs/JobStatus.js';
 import { describeIssues } from '../jobs/parseJobSpec.js';
 
 /** A whole number in a query string or header, with a message a user can act on. */
@@ -17,7 +17,7 @@ export const JobIdParams = z.object({
 });
 
 export const ListJobsQuery = z.strictObject({
-  status: JobStatus.optional(),
+  status: z.enum(JOB_STATUSES).optional(),
   /** Part of the repo URL or path (case-insensitive). */
   repo: z.string().trim().min(1, 'must not be empty').max(2048).optional(),
   /** Free text: id, repo, branch, prompt, source (case-insensitive). */

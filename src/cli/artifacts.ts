@@ -8,7 +8,7 @@ import { type ArtifactStore, assertArtifactName } from '../artifacts/types.js';
 import { NotFoundError } from '../errors.js';
 import { EXIT } from './exitCodes.js';
 import { mustGetJob } from './status.js';
-import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, openStoreFromFlags, type StoreFlags } from './storeOptions.js';
 
 interface ArtifactsFlags extends StoreFlags {
   get?: string;
@@ -25,13 +25,13 @@ export function registerArtifacts(program: Command): void {
     .option('--json', 'list as JSON');
   addStoreOptions(cmd).action(async (id: string, flags: ArtifactsFlags) => {
     if (flags.get !== undefined) assertArtifactName(flags.get, '--get');
-    const { store, config } = await openFromFlags(flags);
+    const { store, settings } = await openStoreFromFlags(flags);
     try {
       await mustGetJob(store, id);
     } finally {
       await store.close();
     }
-    const artifacts = openArtifactStore(process.env, config.dataDir);
+    const artifacts = openArtifactStore(process.env, settings.dataDir);
     if (flags.get !== undefined) await download(artifacts, id, flags.get, flags.out);
     else if (flags.out !== undefined) {
       for (const a of await artifacts.list(id)) await download(artifacts, id, a.name, flags.out);

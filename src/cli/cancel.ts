@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { isTerminal } from '../jobs/JobStatus.js';
 import { EXIT } from './exitCodes.js';
 import { mustGetJob } from './status.js';
-import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, openStoreFromFlags, type StoreFlags } from './storeOptions.js';
 
 export function registerCancel(program: Command): void {
   const cmd = program.command('cancel <id>').description('cancel a queued or running job (any machine)');
   addStoreOptions(cmd).action(async (id: string, flags: StoreFlags) => {
-    const { store } = await openFromFlags(flags);
+    const { store } = await openStoreFromFlags(flags);
     try {
       const before = await mustGetJob(store, id);
       if (isTerminal(before.status)) {

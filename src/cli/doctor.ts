@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { defaultDataDir } from '../config/dataDir.js';
 import { defaultWorkRoot } from '../workspace/Workspace.js';
 import { colorFor } from './colorMode.js';
+import { configFromFlags } from './configFromFlags.js';
 import { EXIT } from './exitCodes.js';
 import { paint } from './formatEntry.js';
-import { addStoreOptions, configFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, type StoreFlags } from './storeOptions.js';
 import { version } from './version.js';
 
 interface DoctorFlags extends StoreFlags {

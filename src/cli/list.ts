@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { formatDuration } from '../config/duration.js';
 import { InvalidInputError } from '../errors.js';
 import { publicJob } from '../jobs/JobRecord.js';
-import { JobStatus } from '../jobs/JobStatus.js';
+import { isJobStatus, JOB_STATUSES } from '../jobs/JobStatus.js';
 import { EXIT } from './exitCodes.js';
-import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, openStoreFromFlags, type StoreFlags } from './storeOptions.js';
 import { sanitizeForTerminal } from './TerminalSanitizer.js';
 
 interface ListFlags extends StoreFlags {
@@ -19,21 +19,21 @@ export function registerList(program: Command): void {
   const cmd = program
     .command('list')
     .description('list jobs, newest first')
-    .option('--status <status>', `only this status (${JobStatus.options.join(', ')})`)
+    .option('--status <status>', `only this status (${JOB_STATUSES.join(', ')})`)
     .option('--repo <repo>', 'only this repo')
     .option('--limit <n>', 'how many', '50')
     .option('--cursor <cursor>', 'continue after a previous page')
     .option('--json', 'print {jobs, nextCursor} as JSON');
   addStoreOptions(cmd).action(async (flags: ListFlags) => {
-    const status = flags.status === undefined ? undefined : JobStatus.safeParse(flags.status);
-    if (status && !status.success) {
-      const message = `must be one of ${JobStatus.options.join(', ')}`;
+    const status = flags.status;
+    if (status !== undefined && !isJobStatus(status)) {
+      const message = `must be one of ${JOB_STATUSES.join(', ')}`;
       throw new InvalidInputError(`--status: ${message}`, [{ path: '--status', message }]);
     }
-    const { store } = await openFromFlags(flags);
+    const { store } = await openStoreFromFlags(flags);
     try {
       const page = await store.list({
-        ...(status?.data ? { status: status.data } : {}),
+        ...(status ? { status } : {}),
         ...(flags.repo ? { repo: flags.repo } : {}),
         limit: Number(flags.limit) || 50,
         ...(flags.cursor ? { cursor: flags.cursor } : {}),

@@ -4,7 +4,7 @@ import { colorFor } from './colorMode.js';
 import { EXIT } from './exitCodes.js';
 import { formatEntry } from './formatEntry.js';
 import { mustGetJob } from './status.js';
-import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, openStoreFromFlags, type StoreFlags } from './storeOptions.js';
 
 export function registerLogs(program: Command): void {
   const cmd = program
@@ -15,7 +15,7 @@ export function registerLogs(program: Command): void {
     .option('--json', 'one JSON object per entry (seq, ts, stream, line, type, data)');
   addStoreOptions(cmd).action(
     async (id: string, flags: StoreFlags & { follow?: boolean; after: string; json?: boolean }) => {
-      const { store } = await openFromFlags(flags);
+      const { store } = await openStoreFromFlags(flags);
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);

@@ -11,10 +11,11 @@ import { approveTask, promoteTask, retryTask, reworkTask, setPaused } from '../p
 import { planSummary, planView, type TaskView } from '../plans/planView.js';
 import type { PlanStore } from '../plans/types.js';
 import { sleep } from '../util/sleep.js';
+import { configFromFlags } from './configFromFlags.js';
 import { EXIT } from './exitCodes.js';
 import { registerPlanKickoff } from './planKickoff.js';
 import { openPlansFromFlags } from './planStores.js';
-import { addStoreOptions, configFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, type StoreFlags } from './storeOptions.js';
 
 interface JsonFlags extends StoreFlags {
   json?: boolean;

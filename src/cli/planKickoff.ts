@@ -11,10 +11,11 @@ import type { PlanDefaults } from '../plans/PlanFile.js';
 import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
 import { userModelKeysOption } from '../secrets/userModelKeys.js';
+import { configFromFlags, openFromFlags } from './configFromFlags.js';
 import { EXIT } from './exitCodes.js';
 import { openPlansFromFlags } from './planStores.js';
 import { localPathOrUrl } from './specOptions.js';
-import { addStoreOptions, configFromFlags, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, type StoreFlags } from './storeOptions.js';
 
 interface KickoffFlags extends StoreFlags {
   repo: string;

@@ -1,7 +1,8 @@
 import { openPlanStore } from '../plans/openPlanStore.js';
 import type { PlanStore } from '../plans/types.js';
 import { redisSettings } from '../store/redis/redisEnv.js';
-import { configFromFlags, type StoreFlags } from './storeOptions.js';
+import { configFromFlags } from './configFromFlags.js';
+import type { StoreFlags } from './storeOptions.js';
 
 /** The plans of the backend the flags choose (embedded store, or Redis with its prefix). */
 export async function openPlansFromFlags(flags: StoreFlags): Promise<PlanStore> {

@@ -11,12 +11,13 @@ import { userModelKeysOption } from '../secrets/userModelKeys.js';
 import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
 import { checkLocalRepo } from './checkLocalRepo.js';
 import { keepRunningWhenOutputCloses } from './closedPipe.js';
+import { configFromFlags, openFromFlags } from './configFromFlags.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { describeJob, jobJson } from './printJob.js';
 import { addSpecOptions, type SpecFlags, specFromFlags } from './specOptions.js';
-import { addStoreOptions, configFromFlags, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, type StoreFlags } from './storeOptions.js';
 import { TerminalRenderer } from './TerminalRenderer.js';
 
 interface RunFlags extends SpecFlags, StoreFlags, DeliveryFlags {

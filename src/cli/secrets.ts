@@ -5,7 +5,7 @@ import { MODEL_WIRES } from '../pipeline/ModelAccess.js';
 import { parseSecretKey, sealToken } from '../secrets/tokenVault.js';
 import { RedisStore } from '../store/RedisStore.js';
 import { EXIT } from './exitCodes.js';
-import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, openStoreFromFlags, type StoreFlags } from './storeOptions.js';
 
 interface SecretFlags extends StoreFlags {
   user: string;
@@ -48,7 +48,7 @@ async function readTokenFromStdin(): Promise<string> {
 
 async function openRedis(flags: SecretFlags): Promise<RedisStore> {
   if (!(flags.redis ?? process.env.DROVER_REDIS_URL)) throw new ConfigError(NEEDS_REDIS);
-  const { store } = await openFromFlags(flags);
+  const { store } = await openStoreFromFlags(flags);
   if (store instanceof RedisStore) return store;
   await store.close();
   throw new ConfigError(

@@ -3,7 +3,7 @@ import { NotFoundError } from '../errors.js';
 import type { JobStore } from '../store/types.js';
 import { EXIT } from './exitCodes.js';
 import { describeJob, jobJson } from './printJob.js';
-import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, openStoreFromFlags, type StoreFlags } from './storeOptions.js';
 
 export function registerStatus(program: Command): void {
   const cmd = program
@@ -11,7 +11,7 @@ export function registerStatus(program: Command): void {
     .description('show a job')
     .option('--json', 'print the job record as JSON');
   addStoreOptions(cmd).action(async (id: string, flags: StoreFlags & { json?: boolean }) => {
-    const { store } = await openFromFlags(flags);
+    const { store } = await openStoreFromFlags(flags);
     try {
       const job = await mustGetJob(store, id);
       process.stdout.write(flags.json ? `${jobJson(job)}\n` : `${describeJob(job)}\n`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadRunnerConfig, type RunnerConfig } from '../config/RunnerConfig.js';
+import { loadStoreSettings, type StoreSettings } from '../config/StoreSettings.js';
+import type { SpecResolver } from '../jobs/resolveJobSpec.js';
 import { openStore } from '../store/openStore.js';
 import type { JobStore } from '../store/types.js';
 
@@ -27,31 +28,28 @@ export function addStoreOptions(cmd: Command): Command {
     );
 }
 
-/** The runner configuration for a command's flags (environment + --data-dir/--git-token-env). */
-export function configFromFlags(flags: StoreFlags): RunnerConfig {
-  return loadRunnerConfig(process.env, {
-    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
-    ...(flags.gitTokenEnv ? { gitTokenEnv: flags.gitTokenEnv } : {}),
-  });
+/** The store settings for a command's flags (environment + --data-dir). */
+export function storeSettingsFromFlags(flags: StoreFlags): StoreSettings {
+  return loadStoreSettings(process.env, flags.dataDir ? { dataDir: flags.dataDir } : {});
 }
 
-export async function openFromFlags(
+/**
+ * The store a command's flags name. Commands that look at and cancel jobs need no more than this;
+ * runner commands open it through `openFromFlags` with their whole configuration.
+ */
+export async function openStoreFromFlags(
   flags: StoreFlags,
-  config: RunnerConfig = configFromFlags(flags),
-): Promise<{ store: JobStore; config: RunnerConfig }> {
+  settings: StoreSettings = storeSettingsFromFlags(flags),
+  resolveSpec?: SpecResolver,
+): Promise<{ store: JobStore; settings: StoreSettings }> {
   const redisUrl = flags.redis ?? process.env.DROVER_REDIS_URL;
-  // Only the Redis store parses producers' specs: the embedded store's commands start without it.
-  const resolveSpec = redisUrl
-    ? (await import('../jobs/resolveJobSpec.js')).specResolver(config.repoDefaults)
-    : undefined;
+  const redisPrefix = flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX;
   const store = await openStore({
-    dataDir: config.dataDir,
-    maxAttempts: config.maxAttempts,
-    ...(resolveSpec ? { resolveSpec } : {}),
+    dataDir: settings.dataDir,
+    maxAttempts: settings.maxAttempts,
+    ...(redisUrl && resolveSpec ? { resolveSpec } : {}),
     ...(redisUrl ? { redisUrl } : {}),
-    ...((flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX)
-      ? { redisPrefix: flags.redisPrefix ?? process.env.DROVER_REDIS_PREFIX }
-      : {}),
+    ...(redisPrefix ? { redisPrefix } : {}),
   });
-  return { store, config };
+  return { store, settings };
 }

@@ -5,10 +5,11 @@ import { assertLocalRepoAllowed } from '../jobs/localRepoAccess.js';
 import { resolveJobSpec } from '../jobs/resolveJobSpec.js';
 import { enqueueWithRetry } from '../store/enqueueWithRetry.js';
 import { checkLocalRepo } from './checkLocalRepo.js';
+import { configFromFlags, openFromFlags } from './configFromFlags.js';
 import { EXIT } from './exitCodes.js';
 import { jobJson } from './printJob.js';
 import { addSpecOptions, type SpecFlags, specFromFlags } from './specOptions.js';
-import { addStoreOptions, configFromFlags, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, type StoreFlags } from './storeOptions.js';
 
 interface SubmitFlags extends SpecFlags, StoreFlags {
   json?: boolean;

@@ -11,9 +11,9 @@ import { loadTaskRunnerSettings } from '../taskrunner/TaskRunnerSettings.js';
 import { startTaskServer } from '../taskrunner/TaskServer.js';
 import type { TaskEnd } from '../taskrunner/types.js';
 import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
+import { configFromFlags } from './configFromFlags.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
-import { configFromFlags } from './storeOptions.js';
 import { version } from './version.js';
 
 interface TaskRunnerCliFlags extends DeliveryFlags {

@@ -9,13 +9,14 @@ import { Runner } from '../runner/Runner.js';
 import { userGitTokenOption } from '../secrets/userGitTokens.js';
 import { userModelKeysOption } from '../secrets/userModelKeys.js';
 import { CALLBACK_DRAIN_MS, callbackNotifier } from './callbackNotifier.js';
+import { openFromFlags } from './configFromFlags.js';
 import { addDeliveryOptions } from './deliveryOptions.js';
 import { EXIT } from './exitCodes.js';
 import { parseDrainTimeout } from './parseDrainTimeout.js';
 import { startPlanOrchestrator } from './planOrchestrator.js';
 import { openPlansFromFlags } from './planStores.js';
 import { shutdownNotice, stoppedNotice } from './shutdownNotice.js';
-import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, type StoreFlags } from './storeOptions.js';
 
 interface WorkerFlags extends StoreFlags, DeliveryFlags {
   concurrency: string;

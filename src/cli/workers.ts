@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { EXIT } from './exitCodes.js';
-import { addStoreOptions, openFromFlags, type StoreFlags } from './storeOptions.js';
+import { addStoreOptions, openStoreFromFlags, type StoreFlags } from './storeOptions.js';
 
 export function registerWorkers(program: Command): void {
   const cmd = program.command('workers').description('list live runners').option('--json', 'print as JSON');
   addStoreOptions(cmd).action(async (flags: StoreFlags & { json?: boolean }) => {
-    const { store } = await openFromFlags(flags);
+    const { store } = await openStoreFromFlags(flags);
     try {
       const runners = await store.listRunners();
       if (flags.json) process.stdout.write(`${JSON.stringify(runners)}\n`);

@@ -9,8 +9,8 @@ import type { LocalRepoPolicy } from '../jobs/localRepoAccess.js';
 import type { RepoDefaults } from '../jobs/RepoDefaults.js';
 import { loadPriceTable, type PriceTable } from '../runner/guards/prices.js';
 import { defaultWorkRoot } from '../workspace/Workspace.js';
-import { defaultDataDir } from './dataDir.js';
-import { csvList, envBytes, envDuration, parseEnv } from './envSchemas.js';
+import { csvList, envBytes, envDuration, parsedWith, parseEnv } from './envSchemas.js';
+import { loadStoreSettings, parseMaxAttempts } from './StoreSettings.js';
 
 /** Every environment variable Drover reads, validated in one place (the README's config reference). */
 export const DroverEnv = z.object({
@@ -27,7 +27,7 @@ export const DroverEnv = z.object({
   DROVER_DEFAULT_IDLE_TIMEOUT: envDuration('10m'),
   DROVER_LEASE: envDuration('30s'),
   DROVER_KILL_GRACE: envDuration('5s'),
-  DROVER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  DROVER_MAX_ATTEMPTS: parsedWith(parseMaxAttempts, '3'),
   DROVER_RUNNER_ID: z.string().optional(),
   DROVER_CACHE: z.enum(['on', 'off']).default('on'),
   DROVER_CACHE_SPARE: z.enum(['on', 'off']).default('off'),
@@ -103,7 +103,7 @@ export function loadRunnerConfig(
     throw new ConfigError(`--git-token-env: environment variable ${tokenVar} is not set`);
   }
   const fileConfig = e.DROVER_CONFIG ? loadDroverFileConfig(e.DROVER_CONFIG) : undefined;
-  const dataDir = resolve(overrides.dataDir ?? e.DROVER_DATA_DIR ?? defaultDataDir(env));
+  const { dataDir } = loadStoreSettings(env, overrides);
   return {
     dataDir,
     workDir: e.DROVER_WORK_DIR,

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
@@ -52,13 +50,3 @@ export function formatDuration(ms: number): string {
   if (m < 60) return `${m}m${Math.round(s % 60)}s`;
   return `${Math.floor(m / 60)}h${m % 60}m`;
 }
-
-/** zod: a duration string or seconds, kept as given (so it round-trips through JSON); see durationMs. */
-export const Duration = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
-  try {
-    parseDuration(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-  }
-});
-export type Duration = z.infer<typeof Duration>;

@@ -15,7 +15,7 @@ export const csvList = z
   );
 
 /** A value parsed by `parse` (unset = `fallback`); its error message becomes the variable's issue. */
-const parsedWith = (parse: (text: string) => number, fallback: string) =>
+export const parsedWith = (parse: (text: string) => number, fallback: string) =>
   z
     .string()
     .optional()

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { readStoredJson } from '../util/storedJson.js';
+import { INTAKES } from './parseStoredSource.js';
 
-/** Where a job came from. Set by the intake that created it, never by the submitter's spec. */
-export const INTAKES = ['cli', 'api', 'redis', 'forge', 'plan', 'task-runner'] as const;
 export const Intake = z.enum(INTAKES);
 export type Intake = z.infer<typeof Intake>;
 
@@ -27,8 +25,3 @@ export const JobSource = z.object({
   taskId: z.string().max(200).optional(),
 });
 export type JobSource = z.infer<typeof JobSource>;
-
-/** Reads a stored source; anything unreadable is treated as unknown (null), never trusted. */
-export function parseStoredSource(raw: string | null | undefined): JobSource | null {
-  return readStoredJson(JobSource, raw) ?? null;
-}

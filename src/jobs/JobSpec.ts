@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration } from '../config/duration.js';
+import { Duration } from '../config/durationSchema.js';
 import { refNameProblem, repoUrlProblem } from '../git/refs.js';
 import { httpUrlProblem } from '../util/httpUrlProblem.js';
 

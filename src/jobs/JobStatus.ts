@@ -1,6 +1,6 @@
-import { z } from 'zod';
-
-export const JobStatus = z.enum([
+// Plain values, no zod: the embedded store and the read-only commands load this, and their start-up
+// is most of what a `drover status` costs. Edges that validate input build `z.enum(JOB_STATUSES)`.
+export const JOB_STATUSES = [
   'queued',
   'running',
   'succeeded',
@@ -8,8 +8,12 @@ export const JobStatus = z.enum([
   'timed_out',
   'cancelled',
   'needs_human',
-]);
-export type JobStatus = z.infer<typeof JobStatus>;
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export function isJobStatus(value: unknown): value is JobStatus {
+  return typeof value === 'string' && (JOB_STATUSES as readonly string[]).includes(value);
+}
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = [
   'succeeded',

@@ -1,5 +1,7 @@
-import { z } from 'zod';
-
 /** A reviewer's verdict as recorded on a job: INCOMPLETE when its answer had no verdict line. */
-export const ReviewVerdict = z.enum(['PASS', 'FAIL', 'INCOMPLETE']);
-export type ReviewVerdict = z.infer<typeof ReviewVerdict>;
+export const REVIEW_VERDICTS = ['PASS', 'FAIL', 'INCOMPLETE'] as const;
+export type ReviewVerdict = (typeof REVIEW_VERDICTS)[number];
+
+export function isReviewVerdict(value: unknown): value is ReviewVerdict {
+  return typeof value === 'string' && (REVIEW_VERDICTS as readonly string[]).includes(value);
+}

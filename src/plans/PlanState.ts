@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { JobStatus } from '../jobs/JobStatus.js';
-import { ReviewVerdict } from '../jobs/ReviewVerdict.js';
+import { JOB_STATUSES } from '../jobs/JobStatus.js';
+import { REVIEW_VERDICTS } from '../jobs/ReviewVerdict.js';
 import { PlanDefaults, PlanSettings, Priority, TaskOverrides } from './PlanFile.js';
 import { TaskStatus } from './TaskStatus.js';
 
@@ -14,7 +14,7 @@ export type RunRole = z.infer<typeof RunRole>;
 export const Feedback = z.object({
   kind: z.enum(['review', 'rework']),
   text: z.string(),
-  verdict: ReviewVerdict.optional(),
+  verdict: z.enum(REVIEW_VERDICTS).optional(),
   cycle: z.number().int().optional(),
 });
 export type Feedback = z.infer<typeof Feedback>;
@@ -47,7 +47,7 @@ export const TaskState = z.object({
   base: z.string().nullable(),
   commit: z.string().nullable(),
   prUrl: z.string().nullable(),
-  verdict: ReviewVerdict.nullable(),
+  verdict: z.enum(REVIEW_VERDICTS).nullable(),
   /** FAIL/INCOMPLETE verdicts since a person last acted (the cycle cap counts these). */
   reviewCycles: z.number().int(),
   /** Automatic retries of transient failures so far. */
@@ -71,7 +71,7 @@ export const RunRecord = z.object({
   /** 1, 2, … per task, in dispatch order. */
   seq: z.number().int(),
   /** `dispatching` until the job exists in the job store. */
-  status: z.union([z.literal('dispatching'), JobStatus]),
+  status: z.union([z.literal('dispatching'), z.enum(JOB_STATUSES)]),
   /** What the run addresses: a fresh start, reviewer findings, a rework comment, or a retry. */
   purpose: z.enum(['start', 'review', 'rework', 'retry']).optional(),
   createdAt: z.string(),
@@ -80,7 +80,7 @@ export const RunRecord = z.object({
   classification: FailureClass.nullable(),
   errorKind: z.string().nullable(),
   errorMessage: z.string().nullable(),
-  verdict: ReviewVerdict.nullable(),
+  verdict: z.enum(REVIEW_VERDICTS).nullable(),
   costUsd: z.number().nullable(),
   prUrl: z.string().nullable(),
   watchdogAt: z.string().nullable(),

@@ -4,7 +4,7 @@ import { ConflictError, InvalidInputError, StoreError, StoreUnavailableError } f
 import { defaultBranch, JOB_ID_PATTERN, newJobId } from '../jobs/ids.js';
 import type { JobPatch, JobRecord } from '../jobs/JobRecord.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
-import { JobStatus } from '../jobs/JobStatus.js';
+import { JOB_STATUSES, type JobStatus } from '../jobs/JobStatus.js';
 import type { OutputEntry } from '../jobs/OutputEntry.js';
 import { parseJobSpec } from '../jobs/parseJobSpec.js';
 import type { SpecResolver } from '../jobs/resolveJobSpec.js';
@@ -235,9 +235,9 @@ export class RedisStore implements JobStore {
 
   async countByStatus(): Promise<Record<JobStatus, number>> {
     const pipeline = this.client.pipeline();
-    for (const status of JobStatus.options) pipeline.zcard(this.keys.status(status));
+    for (const status of JOB_STATUSES) pipeline.zcard(this.keys.status(status));
     const replies = (await this.read(() => pipeline.exec())) ?? [];
-    return Object.fromEntries(JobStatus.options.map((s, i) => [s, Number(replies[i]?.[1] ?? 0)])) as Record<
+    return Object.fromEntries(JOB_STATUSES.map((s, i) => [s, Number(replies[i]?.[1] ?? 0)])) as Record<
       JobStatus,
       number
     >;

@@ -5,10 +5,10 @@ import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import { defaultBranch, newJobId } from '../jobs/ids.js';
 import type { JobPatch, JobRecord } from '../jobs/JobRecord.js';
-import { parseStoredSource } from '../jobs/JobSource.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
-import { JobStatus } from '../jobs/JobStatus.js';
+import { JOB_STATUSES, type JobStatus } from '../jobs/JobStatus.js';
 import type { OutputEntry } from '../jobs/OutputEntry.js';
+import { parseStoredSource } from '../jobs/parseStoredSource.js';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.js';
 import { foldNeedle, jobTextMatches, repoMatches } from './jobSearch.js';
 import { OutputInserter } from './OutputInserter.js';
@@ -192,7 +192,7 @@ export class SqliteStore implements JobStore {
   }
 
   async countByStatus(): Promise<Record<JobStatus, number>> {
-    const counts = Object.fromEntries(JobStatus.options.map((s) => [s, 0])) as Record<JobStatus, number>;
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as {
       status: JobStatus;
       n: number;

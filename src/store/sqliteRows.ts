@@ -1,10 +1,10 @@
 import type { ErrorKind } from '../jobs/ErrorKind.js';
 import type { JobRecord } from '../jobs/JobRecord.js';
-import { parseStoredSource } from '../jobs/JobSource.js';
 import type { JobSpec } from '../jobs/JobSpec.js';
 import type { JobStatus } from '../jobs/JobStatus.js';
 import type { OutputEntry, OutputStream } from '../jobs/OutputEntry.js';
-import { ReviewVerdict } from '../jobs/ReviewVerdict.js';
+import { parseStoredSource } from '../jobs/parseStoredSource.js';
+import { isReviewVerdict } from '../jobs/ReviewVerdict.js';
 
 export interface JobRow {
   id: string;
@@ -65,7 +65,7 @@ export function rowToJob(row: JobRow): JobRecord {
     prUrl: row.pr_url,
     phase: row.phase,
     source: parseStoredSource(row.source),
-    verdict: ReviewVerdict.safeParse(row.verdict).data ?? null,
+    verdict: isReviewVerdict(row.verdict) ? row.verdict : null,
     findings: row.findings,
     cancelRequested: row.cancel_requested === 1,
   };

@@ -85,6 +85,26 @@ describe('errors that guide', () => {
     expect(await jobCount()).toBe(before);
   });
 
+  it('a broken setting stops the commands that use it; looking at jobs still works', async () => {
+    const broken = env({ DROVER_CONFIG: join(root, 'no-such-config.yaml') });
+    const run = await runDrover(['submit', '--repo', repo.bareDir, '--prompt', 'x', '--agent-cmd', 'true'], {
+      env: { ...broken, DROVER_DATA_DIR: dataDir },
+    });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/no-such-config\.yaml/);
+    expect(run.stderr).not.toMatch(STACK);
+    const list = await runDrover(['list', '--json', '--data-dir', dataDir], { env: broken });
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout).jobs).toBeInstanceOf(Array);
+
+    const attempts = await runDrover(['list', '--data-dir', dataDir], {
+      env: env({ DROVER_MAX_ATTEMPTS: '0' }),
+    });
+    expect(attempts.code).toBe(2);
+    expect(attempts.stderr).toMatch(/DROVER_MAX_ATTEMPTS: must be a whole number from 1 to 100 \(got "0"\)/);
+    expect(attempts.stderr).not.toMatch(STACK);
+  });
+
   it('an unknown --agent: one line naming the choices, nothing after it', async () => {
     const res = await runDrover(['run', '--repo', repo.bareDir, '--prompt', 'x', '--agent', 'gpt'], {
       env: env(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { wholeNumber } from '../../api/schemas.js';
-import { Duration } from '../../config/duration.js';
+import { Duration } from '../../config/durationSchema.js';
 import { AgentName, JobSpecFields } from '../../jobs/JobSpec.js';
 import { PlanDefaults, PlanName, PlanSettings, TaskId } from '../PlanFile.js';
 

@@ -3,11 +3,11 @@ import { redactUrlCredentials } from '../../git/repoUrl.js';
 import { ErrorKind } from '../../jobs/ErrorKind.js';
 import { defaultBranch } from '../../jobs/ids.js';
 import type { JobPatch, JobRecord } from '../../jobs/JobRecord.js';
-import { parseStoredSource } from '../../jobs/JobSource.js';
 import type { JobSpec } from '../../jobs/JobSpec.js';
-import { JobStatus } from '../../jobs/JobStatus.js';
+import { isJobStatus, type JobStatus } from '../../jobs/JobStatus.js';
 import { parseJobSpecJson } from '../../jobs/parseJobSpec.js';
-import { ReviewVerdict } from '../../jobs/ReviewVerdict.js';
+import { parseStoredSource } from '../../jobs/parseStoredSource.js';
+import { isReviewVerdict } from '../../jobs/ReviewVerdict.js';
 
 /**
  * Hash `job:{id}` as stored: every value a string, '' or absent meaning null. Producers may write only
@@ -34,8 +34,7 @@ const numOrNull = (v: string | undefined): number | null => {
 /** `pending` is what some producers call a job nobody has started yet. */
 export function hashStatus(value: string | undefined): JobStatus {
   if (value === undefined || value === '' || value === 'pending') return 'queued';
-  const parsed = JobStatus.safeParse(value);
-  return parsed.success ? parsed.data : 'queued';
+  return isJobStatus(value) ? value : 'queued';
 }
 
 /** The payload as a spec for display: validated when it can be, else whatever JSON object it holds. */
@@ -82,7 +81,7 @@ export function hashToJob(id: string, h: RedisJobHash, spec: JobSpec = specForDi
     prUrl: str(h.prUrl),
     phase: str(h.phase),
     source: parseStoredSource(h.source),
-    verdict: ReviewVerdict.safeParse(h.verdict).data ?? null,
+    verdict: isReviewVerdict(h.verdict) ? h.verdict : null,
     findings: str(h.findings),
     cancelRequested: h.cancelRequested === '1',
   };
