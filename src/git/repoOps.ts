@@ -52,15 +52,14 @@ async function remoteHasHeads(
   return res.exitCode === 0 ? res.stdout.trim() !== '' : undefined;
 }
 
-/** The sha of refs/heads/<branch> on the remote, or undefined when it does not exist. */
+/** The sha of refs/heads/<branch> on the remote at url, or undefined when it does not exist. */
 export async function remoteBranchSha(
   git: Git,
-  dir: string,
+  url: string,
   branch: string,
   authEnv: Record<string, string>,
 ): Promise<string | undefined> {
-  const res = await git.run(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`], {
-    cwd: dir,
+  const res = await git.run(['ls-remote', '--heads', '--', url, `refs/heads/${branch}`], {
     env: authEnv,
     allowFailure: true,
   });

@@ -107,6 +107,7 @@ export class RepoCache {
     await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
     let cache: CachedCloneResult['cache'] = 'warm';
     let sha = '';
+    let tree: string | undefined;
     let spare: SpareKind | undefined;
     await this.withLock(key, signal, async () => {
       cache = await this.ensureHealthy(repo, url);
@@ -118,7 +119,15 @@ export class RepoCache {
         const kind = { base, sha, byDefault };
         if (await this.spares.take(key, kind, dir)) spare = kind;
       }
-      if (!spare) await copyFromMirror(git, repo, base, dir);
+      if (!spare) {
+        // The base's tree (the job's start tree) is read from the mirror while the copy is made, so
+        // the job needs no git call for it afterwards.
+        const [treeRes] = await Promise.all([
+          git.run(['--git-dir', repo, 'rev-parse', '--verify', `${sha}^{tree}`], { allowFailure: true }),
+          copyFromMirror(git, repo, base, dir),
+        ]);
+        if (treeRes.exitCode === 0) tree = treeRes.stdout.trim();
+      }
       await this.recordUse(repo, url, cache, packs);
     });
     if (!spare) await checkoutCopy(git, dir, url, base, byDefault);
@@ -131,7 +140,7 @@ export class RepoCache {
       },
       (err) => this.opts.logger?.warn({ err }, 'repo cache eviction failed'),
     );
-    return { baseRef: base, baseSha, cache: spare ? 'spare' : cache };
+    return { baseRef: base, baseSha, ...(tree ? { baseTree: tree } : {}), cache: spare ? 'spare' : cache };
   }
 
   /** Resolves once background work (spare workspaces being made) has finished. */

@@ -16,6 +16,10 @@ export async function checkout(ctx: JobContext): Promise<void> {
   const ws = ctx.workspace!;
   const { git } = ctx;
   const dir = ws.repoDir;
+  // Whether the job's branch exists is asked while the base is cloned: one round trip to the remote
+  // off the way to the agent. A clone error is reported first; this answer is only awaited after it.
+  const remoteBranch = remoteBranchSha(git, ctx.spec.repo, ctx.branch, ctx.authEnv);
+  remoteBranch.catch(() => undefined);
   const clone = await cloneWithCache(git, ctx.spec.repo, dir, ctx.spec.baseRef, ctx.authEnv, {
     cache: ctx.config.cache,
     workRoot: ctx.config.workDir,
@@ -28,7 +32,7 @@ export async function checkout(ctx: JobContext): Promise<void> {
   ctx.output.system(`Base ${clone.baseRef} at ${clone.baseSha.slice(0, 12)}${via}`);
   await ctx.store.update(ctx.job.id, { baseRef: clone.baseRef });
 
-  const remoteSha = await remoteBranchSha(git, dir, ctx.branch, ctx.authEnv);
+  const remoteSha = await remoteBranch;
   ctx.expectedRemoteSha = remoteSha ?? '';
   let startPoint = 'HEAD';
   if (remoteSha && !ctx.spec.resetBranch) {
