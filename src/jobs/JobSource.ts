@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { INTAKES } from './parseStoredSource.js';
+import { INTAKES } from './intakes.js';
 
 export const Intake = z.enum(INTAKES);
 export type Intake = z.infer<typeof Intake>;

@@ -1,8 +1,6 @@
 import { parseStoredJson } from '../util/storedJson.js';
+import { INTAKES } from './intakes.js';
 import type { JobSource } from './JobSource.js';
-
-/** Where a job came from. Set by the intake that created it, never by the submitter's spec. */
-export const INTAKES = ['cli', 'api', 'redis', 'forge', 'plan', 'task-runner'] as const;
 
 type Check = (value: unknown) => boolean;
 const text =

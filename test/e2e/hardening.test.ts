@@ -163,9 +163,7 @@ describe('durations', () => {
     const drain = await run(['--drain-timeout', '99999d']);
     expect(drain.code).toBe(2);
     expect(drain.stderr).toMatch(/--drain-timeout: must be at most 30d/);
-    const variable = await runDrover(['list', '--data-dir', dataDir], {
-      env: { DROVER_DEFAULT_IDLE_TIMEOUT: '100000h' },
-    });
+    const variable = await run([], { DROVER_DEFAULT_IDLE_TIMEOUT: '100000h' });
     expect(variable.code).toBe(2);
     expect(variable.stderr).toMatch(/DROVER_DEFAULT_IDLE_TIMEOUT: must be at most 30d/);
   });
