@@ -51,9 +51,29 @@ async function openRedis(flags: SecretFlags): Promise<RedisStore> {
   const { store } = await openStoreFromFlags(flags);
   if (store instanceof RedisStore) return store;
   await store.close();
-  throw new ConfigError(
-    'secrets: per-user git tokens need the Redis backend (--redis <url> or DROVER_REDIS_URL)',
-  );
+  throw new ConfigError(NEEDS_REDIS);
+}
+
+/** Runs act on the Redis store and prints what it says; the store is closed whatever happens. */
+async function withRedis(flags: SecretFlags, act: (store: RedisStore) => Promise<string>): Promise<void> {
+  checkUser(flags.user);
+  const store = await openRedis(flags);
+  try {
+    process.stdout.write(`${await act(store)}\n`);
+    process.exitCode = EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Reads a token from stdin, seals it with DROVER_SECRET_KEY and hands it to save. */
+async function storeSealed(
+  flags: SecretFlags,
+  save: (store: RedisStore, sealed: ReturnType<typeof sealToken>) => Promise<string>,
+): Promise<void> {
+  checkUser(flags.user);
+  const key = parseSecretKey(process.env.DROVER_SECRET_KEY);
+  await withRedis(flags, async (store) => save(store, sealToken(key, await readTokenFromStdin())));
 }
 
 export function registerSecrets(program: Command): void {
@@ -68,42 +88,24 @@ export function registerSecrets(program: Command): void {
       'store a user’s git token, read from stdin, encrypted with DROVER_SECRET_KEY at user:{id}:git_token',
     )
     .requiredOption('--user <id>', 'the userId jobs name in their spec');
-  addStoreOptions(set).action(async (flags: SecretFlags) => {
-    checkUser(flags.user);
-    const key = parseSecretKey(process.env.DROVER_SECRET_KEY);
-    const store = await openRedis(flags);
-    const token = await readTokenFromStdin().catch(async (err: unknown) => {
-      await store.close();
-      throw err;
-    });
-    try {
-      await store.setUserGitToken(flags.user, sealToken(key, token));
-      process.stdout.write(
-        `Stored the git token of user ${flags.user} (${store.keys.userGitToken(flags.user)})\n`,
-      );
-      process.exitCode = EXIT.ok;
-    } finally {
-      await store.close();
-    }
-  });
+  addStoreOptions(set).action((flags: SecretFlags) =>
+    storeSealed(flags, async (store, sealed) => {
+      await store.setUserGitToken(flags.user, sealed);
+      return `Stored the git token of user ${flags.user} (${store.keys.userGitToken(flags.user)})`;
+    }),
+  );
 
   const remove = secrets
     .command('delete-git-token')
     .description('remove a user’s stored git token')
     .requiredOption('--user <id>', 'the user id');
-  addStoreOptions(remove).action(async (flags: SecretFlags) => {
-    checkUser(flags.user);
-    const store = await openRedis(flags);
-    try {
-      const existed = await store.deleteUserGitToken(flags.user);
-      process.stdout.write(
-        existed ? `Deleted the git token of user ${flags.user}\n` : `No token for ${flags.user}\n`,
-      );
-      process.exitCode = EXIT.ok;
-    } finally {
-      await store.close();
-    }
-  });
+  addStoreOptions(remove).action((flags: SecretFlags) =>
+    withRedis(flags, async (store) =>
+      (await store.deleteUserGitToken(flags.user))
+        ? `Deleted the git token of user ${flags.user}`
+        : `No token for ${flags.user}`,
+    ),
+  );
   registerModelKeyCommands(secrets);
   for (const cmd of secrets.commands) cmd.exitOverride();
 }
@@ -125,42 +127,22 @@ function registerModelKeyCommands(secrets: Command): void {
     )
     .requiredOption('--user <id>', 'the userId jobs name in their spec')
     .addOption(provider());
-  addStoreOptions(set).action(async (flags: ModelKeyFlags) => {
-    checkUser(flags.user);
-    const key = parseSecretKey(process.env.DROVER_SECRET_KEY);
-    const store = await openRedis(flags);
-    const token = await readTokenFromStdin().catch(async (err: unknown) => {
-      await store.close();
-      throw err;
-    });
-    try {
-      await store.setUserModelKey(flags.user, flags.provider, sealToken(key, token));
-      process.stdout.write(
-        `Stored the ${flags.provider} key of user ${flags.user} (${store.keys.userModelKey(flags.user, flags.provider)})\n`,
-      );
-      process.exitCode = EXIT.ok;
-    } finally {
-      await store.close();
-    }
-  });
+  addStoreOptions(set).action((flags: ModelKeyFlags) =>
+    storeSealed(flags, async (store, sealed) => {
+      await store.setUserModelKey(flags.user, flags.provider, sealed);
+      return `Stored the ${flags.provider} key of user ${flags.user} (${store.keys.userModelKey(flags.user, flags.provider)})`;
+    }),
+  );
   const remove = secrets
     .command('delete-model-key')
     .description('remove a user’s stored model API key')
     .requiredOption('--user <id>', 'the user id')
     .addOption(provider());
-  addStoreOptions(remove).action(async (flags: ModelKeyFlags) => {
-    checkUser(flags.user);
-    const store = await openRedis(flags);
-    try {
-      const existed = await store.deleteUserModelKey(flags.user, flags.provider);
-      process.stdout.write(
-        existed
-          ? `Deleted the ${flags.provider} key of user ${flags.user}\n`
-          : `No ${flags.provider} key for ${flags.user}\n`,
-      );
-      process.exitCode = EXIT.ok;
-    } finally {
-      await store.close();
-    }
-  });
+  addStoreOptions(remove).action((flags: ModelKeyFlags) =>
+    withRedis(flags, async (store) =>
+      (await store.deleteUserModelKey(flags.user, flags.provider))
+        ? `Deleted the ${flags.provider} key of user ${flags.user}`
+        : `No ${flags.provider} key for ${flags.user}`,
+    ),
+  );
 }
