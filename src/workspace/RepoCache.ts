@@ -124,13 +124,13 @@ export class RepoCache {
         // the job needs no git call for it afterwards.
         const [treeRes] = await Promise.all([
           git.run(['--git-dir', repo, 'rev-parse', '--verify', `${sha}^{tree}`], { allowFailure: true }),
-          copyFromMirror(git, repo, base, dir),
+          copyFromMirror(repo, dir, { base, sha, url, byDefault }),
         ]);
         if (treeRes.exitCode === 0) tree = treeRes.stdout.trim();
       }
       await this.recordUse(repo, url, cache, packs);
     });
-    if (!spare) await checkoutCopy(git, dir, url, base, byDefault);
+    if (!spare) await checkoutCopy(git, dir);
     const baseSha = sha;
     if (this.spares) this.buildSpare(url, key, base, byDefault);
     await this.prune(this.opts.maxBytes, key).then(
@@ -208,11 +208,11 @@ export class RepoCache {
         await this.withLock(key, undefined, async () => {
           const candidate = { base, sha: await mirrorSha(git, repo, base), byDefault };
           if (await spares.has(key, candidate)) return;
-          await copyFromMirror(git, repo, base, dir);
+          await copyFromMirror(repo, dir, { ...candidate, url });
           kind = candidate;
         });
         if (!kind) return;
-        await checkoutCopy(git, dir, url, base, byDefault);
+        await checkoutCopy(git, dir);
         await spares.publish(key, dir, kind);
       } finally {
         await removeTree(dir).catch(() => {});
