@@ -15,18 +15,17 @@ export async function checkLocalRepo(spec: JobSpec, env: NodeJS.ProcessEnv = pro
   const problem = localPathProblem(path);
   if (problem) throw invalid('repo', problem);
   const git = new Git(new Masker([]), env);
-  const heads = await git.run(['for-each-ref', '--count=1', '--format=%(refname)', 'refs/heads'], {
-    cwd: path,
-    allowFailure: true,
-  });
+  const run = (args: string[]) => git.run(args, { cwd: path, allowFailure: true });
+  // The usual case, a repository that has the base, takes one git process.
+  const base =
+    spec.baseRef === undefined
+      ? undefined
+      : await run(['rev-parse', '--verify', '--quiet', `refs/heads/${spec.baseRef}^{commit}`]);
+  if (base?.exitCode === 0) return;
+  const heads = await run(['for-each-ref', '--count=1', '--format=%(refname)', 'refs/heads']);
   if (heads.exitCode !== 0) return; // e.g. owned by another user: the clone will say so
   if (heads.stdout.trim() === '') throw invalid('repo', `${path} has no commits yet; commit something first`);
-  if (spec.baseRef === undefined) return;
-  const base = await git.run(['rev-parse', '--verify', '--quiet', `refs/heads/${spec.baseRef}^{commit}`], {
-    cwd: path,
-    allowFailure: true,
-  });
-  if (base.exitCode !== 0) throw invalid('baseRef', `there is no branch "${spec.baseRef}" in ${path}`);
+  if (base) throw invalid('baseRef', `there is no branch "${spec.baseRef}" in ${path}`);
 }
 
 function invalid(path: string, message: string): InvalidInputError {
