@@ -67,7 +67,9 @@ export async function dispatch({ quick }) {
           final = await store.get(job.id);
           if (TERMINAL.includes(final.status)) break;
           if (Date.now() > deadline) throw new Error(`job ${job.id} did not finish`);
-          await new Promise((r) => setTimeout(r, 3));
+          // The time measured is the agent's own stamp, so a slower poll does not change it; a busy poll
+          // would compete with the worker for the two cores.
+          await new Promise((r) => setTimeout(r, 20));
         }
         if (final.status !== 'succeeded')
           throw new Error(`bench job ${job.id} ${final.status}: ${final.errorMessage}`);
