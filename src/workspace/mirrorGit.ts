@@ -3,6 +3,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join, sep } from 'node:path';
 import { CloneError, GitError } from '../errors.js';
 import { type Git, lastLines } from '../git/Git.js';
+import { coreConfigFor } from './coreConfigFor.js';
 
 // The git steps of the repo cache: what runs against a mirror, and how a workspace is made from one.
 
@@ -56,19 +57,16 @@ export async function copyFromMirror(mirror: string, dir: string, copy: MirrorCo
   await ref(`refs/remotes/origin/${copy.base}`, copy.sha);
   if (copy.byDefault) await ref('refs/remotes/origin/HEAD', `ref: refs/remotes/origin/${copy.base}`);
   await mkdir(join(gitDir, 'refs', 'tags'), { recursive: true });
-  await writeGitFile(gitDir, 'config', cloneConfig(copy.url, copy.base));
+  await writeGitFile(gitDir, 'config', cloneConfig(await coreConfigFor(gitDir), copy.url, copy.base));
   // HEAD last: until it exists, git does not take the directory for a repository.
   await ref('HEAD', `ref: refs/heads/${copy.base}`);
 }
 
 /** The config `git clone --single-branch --no-tags` writes, origin being url. */
-function cloneConfig(url: string, base: string): string {
+function cloneConfig(core: string[], url: string, base: string): string {
   return [
     '[core]',
-    '\trepositoryformatversion = 0',
-    '\tfilemode = true',
-    '\tbare = false',
-    '\tlogallrefupdates = true',
+    ...core,
     '[remote "origin"]',
     `\turl = ${configQuote(url)}`,
     '\ttagOpt = --no-tags',
