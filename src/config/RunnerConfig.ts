@@ -103,7 +103,7 @@ export function loadRunnerConfig(
     throw new ConfigError(`--git-token-env: environment variable ${tokenVar} is not set`);
   }
   const fileConfig = e.DROVER_CONFIG ? loadDroverFileConfig(e.DROVER_CONFIG) : undefined;
-  const { dataDir } = loadStoreSettings(env, overrides);
+  const { dataDir, maxAttempts } = loadStoreSettings(env, overrides);
   return {
     dataDir,
     workDir: e.DROVER_WORK_DIR,
@@ -118,7 +118,7 @@ export function loadRunnerConfig(
     defaultIdleTimeoutMs: e.DROVER_DEFAULT_IDLE_TIMEOUT,
     leaseMs: e.DROVER_LEASE,
     killGraceMs: e.DROVER_KILL_GRACE,
-    maxAttempts: e.DROVER_MAX_ATTEMPTS,
+    maxAttempts,
     runnerId: e.DROVER_RUNNER_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     hostEnv: env,
     cache: {

@@ -1,3 +1,5 @@
+import { isOneOf } from '../util/isOneOf.js';
+
 // Plain values, no zod: the embedded store and the read-only commands load this, and their start-up
 // is most of what a `drover status` costs. Edges that validate input build `z.enum(JOB_STATUSES)`.
 export const JOB_STATUSES = [
@@ -12,7 +14,7 @@ export const JOB_STATUSES = [
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export function isJobStatus(value: unknown): value is JobStatus {
-  return typeof value === 'string' && (JOB_STATUSES as readonly string[]).includes(value);
+  return isOneOf(JOB_STATUSES, value);
 }
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = [

@@ -1,3 +1,4 @@
+import { isOneOf } from '../util/isOneOf.js';
 import { parseStoredJson } from '../util/storedJson.js';
 import { INTAKES } from './intakes.js';
 import type { JobSource } from './JobSource.js';
@@ -10,7 +11,7 @@ const text =
 const oneOf =
   (values: readonly string[]): Check =>
   (v) =>
-    typeof v === 'string' && values.includes(v);
+    isOneOf(values, v);
 const count =
   (min: number): Check =>
   (v) =>
